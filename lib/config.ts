@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+/**
+ * Iris reads its environment once, here, and fails fast with a message that
+ * names the variable. Nothing else in `lib/` reads `process.env`.
+ */
+
+export type DbConfig =
+  | { kind: 'supabase'; url: string; serviceRoleKey: string }
+  | { kind: 'postgres'; url: string; poolMax: number }
+  | { kind: 'pglite'; dataDir: string | null };
+
+export type KvConfig = { kind: 'upstash'; url: string; token: string } | { kind: 'memory' };
+
+export interface Config {
+  db: DbConfig;
+  kv: KvConfig;
+  /** Bearer token for /api/admin/*; when null the admin routes answer 404. */
+  adminToken: string | null;
+  /** Bearer token for /api/metrics; when null the endpoint is open outside production. */
+  metricsToken: string | null;
+  /** Origins allowed by CORS; empty means no CORS headers at all. */
+  corsOrigins: string[];
+  /** True on Vercel production deployments or with NODE_ENV=production. */
+  production: boolean;
+  /** Deployment name for metrics and logs (Vercel region + deployment, or hostname). */
+  instance: string;
+  version: string;
+}
+
+export class ConfigError extends Error {
+  static readonly code = 'E_CONFIG';
+  override readonly name = 'ConfigError';
+}
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const url = (name: string) =>
+  optionalString.refine((v) => v === undefined || /^https?:\/\//.test(v), {
+    message: `${name} must be an http(s) URL`,
+  });
+
+const secret = (name: string) =>
+  optionalString.refine((v) => v === undefined || v.length >= 16, {
+    message: `${name} must be at least 16 characters`,
+  });
+
+const EnvSchema = z.object({
+  SUPABASE_URL: url('SUPABASE_URL'),
+  SUPABASE_SERVICE_ROLE_KEY: optionalString,
+  DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+    message: 'DATABASE_URL must start with postgres:// or postgresql://',
+  }),
+  DATABASE_POOL_MAX: optionalString.pipe(z.coerce.number().int().min(1).max(100).optional()),
+  IRIS_DATA_DIR: optionalString,
+  KV_REST_API_URL: url('KV_REST_API_URL'),
+  KV_REST_API_TOKEN: optionalString,
+  UPSTASH_REDIS_REST_URL: url('UPSTASH_REDIS_REST_URL'),
+  UPSTASH_REDIS_REST_TOKEN: optionalString,
+  IRIS_ADMIN_TOKEN: secret('IRIS_ADMIN_TOKEN'),
+  IRIS_METRICS_TOKEN: secret('IRIS_METRICS_TOKEN'),
+  IRIS_CORS_ORIGINS: optionalString,
+  NODE_ENV: optionalString,
+  VERCEL_ENV: optionalString,
+  VERCEL_REGION: optionalString,
+  VERCEL_DEPLOYMENT_ID: optionalString,
+  HOSTNAME: optionalString,
+});
+
+export const VERSION = '0.1.0';
+
+/**
+ * Parses an environment (default `process.env`) into a `Config`.
+ * @throws ConfigError naming every variable that is missing or malformed.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  let db: DbConfig;
+  if (e.SUPABASE_URL || e.SUPABASE_SERVICE_ROLE_KEY) {
+    if (!e.SUPABASE_URL) problems.push('SUPABASE_SERVICE_ROLE_KEY is set but SUPABASE_URL is missing');
+    if (!e.SUPABASE_SERVICE_ROLE_KEY) problems.push('SUPABASE_URL is set but SUPABASE_SERVICE_ROLE_KEY is missing');
+    db = { kind: 'supabase', url: e.SUPABASE_URL ?? '', serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY ?? '' };
+  } else if (e.DATABASE_URL) {
+    db = { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX ?? 5 };
+  } else {
+    db = { kind: 'pglite', dataDir: e.IRIS_DATA_DIR ?? null };
+  }
+
+  let kv: KvConfig = { kind: 'memory' };
+  const kvUrl = e.KV_REST_API_URL ?? e.UPSTASH_REDIS_REST_URL;
+  const kvToken = e.KV_REST_API_TOKEN ?? e.UPSTASH_REDIS_REST_TOKEN;
+  if (kvUrl || kvToken) {
+    if (!kvUrl) problems.push('a KV token is set but KV_REST_API_URL (or UPSTASH_REDIS_REST_URL) is missing');
+    if (!kvToken) problems.push('a KV URL is set but KV_REST_API_TOKEN (or UPSTASH_REDIS_REST_TOKEN) is missing');
+    kv = { kind: 'upstash', url: kvUrl ?? '', token: kvToken ?? '' };
+  }
+
+  const corsOrigins = (e.IRIS_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (origin === '*' || !/^https?:\/\/[^/]+$/.test(origin)) {
+      problems.push(`IRIS_CORS_ORIGINS: "${origin}" must be an origin like https://app.example.com ("*" is not allowed)`);
+    }
+  }
+
+  const production = e.VERCEL_ENV === 'production' || (e.VERCEL_ENV === undefined && e.NODE_ENV === 'production');
+
+  if (problems.length > 0) throw new ConfigError(`Invalid environment:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+
+  return {
+    db,
+    kv,
+    adminToken: e.IRIS_ADMIN_TOKEN ?? null,
+    metricsToken: e.IRIS_METRICS_TOKEN ?? null,
+    corsOrigins,
+    production,
+    instance: [e.VERCEL_REGION, e.VERCEL_DEPLOYMENT_ID ?? e.HOSTNAME].filter(Boolean).join('/') || 'local',
+    version: VERSION,
+  };
+}

@@ -1,0 +1,265 @@
+/**
+ * The database port. Every read and write Iris does is a Postgres function in
+ * `supabase/migrations`, called by name with named arguments, so the three
+ * adapters (PGlite, postgres.js, Supabase/PostgREST) only have to agree on how
+ * a function call travels, not on any SQL.
+ *
+ * Row shape contract: every RPC is declared `RETURNS TABLE (...)` or
+ * `RETURNS SETOF <composite>`, and each adapter returns its rows as plain JSON
+ * objects exactly as `to_jsonb(row)` renders them (which is also what PostgREST
+ * sends): integers and numerics as JS numbers, timestamptz as ISO-8601 strings
+ * in UTC, jsonb as parsed JSON, uuid as strings, SQL NULL as `null`.
+ */
+
+/** ISO-8601 timestamp string as rendered by `to_jsonb(timestamptz)` (UTC). */
+export type Timestamp = string;
+export type Uuid = string;
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export type RunOutcome = 'success' | 'failure' | 'partial';
+export type OverallHealth = 'healthy' | 'degraded' | 'critical';
+export type Severity = 'info' | 'warning' | 'critical';
+
+/** A run as `ingest_runs` accepts it inside `p_runs` (snake_case JSON). */
+export interface RunInput {
+  expert_id: string;
+  agent_id?: string | null;
+  model: string;
+  prompt_version?: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  latency_ms: number;
+  confidence?: number | null;
+  outcome: RunOutcome;
+  error_type?: string | null;
+  metadata?: Json;
+  /** Defaults to now() when absent. */
+  created_at?: Timestamp;
+}
+
+export interface ProjectRow {
+  id: Uuid;
+  name: string;
+  settings: Json;
+  created_at: Timestamp;
+}
+
+export interface ApiKeyRow {
+  id: Uuid;
+  project_id: Uuid;
+  prefix: string;
+  label: string | null;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface RunRow {
+  id: Uuid;
+  expert_id: string;
+  agent_id: string | null;
+  model: string;
+  prompt_version: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  latency_ms: number;
+  confidence: number | null;
+  outcome: RunOutcome;
+  error_type: string | null;
+  metadata: Json;
+  created_at: Timestamp;
+}
+
+export interface ExpertRow {
+  expert_id: string;
+  version: number;
+  signature: string;
+  active: boolean;
+  performance: Json;
+  usage_count: number;
+  updated_at: Timestamp;
+}
+
+export interface ReflexionRow {
+  id: Uuid;
+  expert_id: string;
+  kind: string;
+  context: string;
+  outcome: string;
+  success: boolean;
+  impact_score: number;
+  reuse_count: number;
+  created_at: Timestamp;
+}
+
+export interface ReportRow {
+  id: Uuid;
+  kind: string;
+  health_score: number;
+  overall_health: OverallHealth;
+  severity: Severity;
+  title: string;
+  data: Json;
+  resolved_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface OverviewRow {
+  runs_today: number;
+  runs_24h: number;
+  /** 0..1, null when there were no runs in the last 24 h. */
+  success_rate_24h: number | null;
+  p95_latency_ms_24h: number | null;
+  input_tokens_24h: number;
+  output_tokens_24h: number;
+  cost_usd_24h: number;
+  active_experts: number;
+  reflexions: number;
+  latest_health_score: number | null;
+  overall_health: OverallHealth | null;
+  open_critical_reports: number;
+}
+
+/** One row per model, plus one totals row whose `model` is null. */
+export interface TokenStatsRow {
+  model: string | null;
+  runs: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+}
+
+/** One row per model, plus one totals row whose `model` is null. */
+export interface PerformanceStatsRow {
+  model: string | null;
+  runs: number;
+  success_rate: number | null;
+  p50_latency_ms: number | null;
+  p95_latency_ms: number | null;
+  p99_latency_ms: number | null;
+  mean_confidence: number | null;
+}
+
+export interface VerifiedKeyRow {
+  key_id: Uuid;
+  project_id: Uuid;
+  project_name: string;
+  settings: Json;
+  /** The stored hash, so the caller can re-compare it in constant time. */
+  key_hash: string;
+}
+
+/**
+ * Every RPC: its named arguments and the row it returns. Argument names are the
+ * SQL parameter names. Optional arguments may be passed as null.
+ */
+export interface RpcMap {
+  verify_api_key: { args: { p_key_hash: string }; row: VerifiedKeyRow };
+  ingest_runs: { args: { p_project_id: Uuid; p_runs: RunInput[] }; row: { inserted: number } };
+  list_runs: {
+    args: { p_project_id: Uuid; p_limit: number; p_before_created_at: Timestamp | null; p_before_id: Uuid | null };
+    row: RunRow;
+  };
+  get_project_overview: { args: { p_project_id: Uuid }; row: OverviewRow };
+  get_token_stats: { args: { p_project_id: Uuid; p_from: Timestamp; p_to: Timestamp }; row: TokenStatsRow };
+  get_performance_stats: {
+    args: { p_project_id: Uuid; p_from: Timestamp; p_to: Timestamp };
+    row: PerformanceStatsRow;
+  };
+  list_experts: { args: { p_project_id: Uuid; p_active_only: boolean }; row: ExpertRow };
+  upsert_expert_signature: {
+    args: {
+      p_project_id: Uuid;
+      p_expert_id: string;
+      p_version: number;
+      p_signature: string;
+      p_active: boolean;
+      p_performance: Json;
+    };
+    row: ExpertRow;
+  };
+  /** Zero rows when the expert does not exist in the project. */
+  increment_expert_usage: { args: { p_project_id: Uuid; p_expert_id: string }; row: { expert_id: string; version: number; usage_count: number } };
+  list_reports: {
+    args: { p_project_id: Uuid; p_limit: number; p_before_created_at: Timestamp | null; p_before_id: Uuid | null };
+    row: ReportRow;
+  };
+  create_report: {
+    args: {
+      p_project_id: Uuid;
+      p_kind: string;
+      p_health_score: number;
+      p_overall_health: OverallHealth;
+      p_severity: Severity;
+      p_title: string;
+      p_data: Json;
+    };
+    row: ReportRow;
+  };
+  record_reflexion: {
+    args: {
+      p_project_id: Uuid;
+      p_expert_id: string;
+      p_kind: string;
+      p_context: string;
+      p_outcome: string;
+      p_success: boolean;
+      p_impact_score: number;
+    };
+    row: ReflexionRow;
+  };
+  list_reflexions: {
+    args: {
+      p_project_id: Uuid;
+      p_expert_id: string | null;
+      p_limit: number;
+      p_before_created_at: Timestamp | null;
+      p_before_id: Uuid | null;
+    };
+    row: ReflexionRow;
+  };
+  create_project: { args: { p_name: string; p_settings: Json }; row: ProjectRow };
+  list_projects: { args: Record<string, never>; row: ProjectRow };
+  /** Zero rows when the project does not exist. */
+  get_project: { args: { p_project_id: Uuid }; row: ProjectRow };
+  create_api_key: {
+    args: { p_project_id: Uuid; p_key_hash: string; p_prefix: string; p_label: string | null };
+    row: ApiKeyRow;
+  };
+  /** Zero rows when the key does not exist. Idempotent: revoking twice keeps the first revoked_at. */
+  revoke_api_key: { args: { p_key_id: Uuid }; row: ApiKeyRow & { key_hash: string } };
+  /** Revokes the old key and creates its successor (same project and label) atomically. Zero rows when the old key does not exist or is already revoked. */
+  rotate_api_key: {
+    args: { p_key_id: Uuid; p_new_key_hash: string; p_new_prefix: string };
+    row: ApiKeyRow & { old_key_hash: string };
+  };
+  list_api_keys: { args: { p_project_id: Uuid }; row: ApiKeyRow };
+}
+
+export type RpcName = keyof RpcMap;
+export type RpcArgs<N extends RpcName> = RpcMap[N]['args'];
+export type RpcRow<N extends RpcName> = RpcMap[N]['row'];
+
+/** The port every adapter implements. */
+export interface Db {
+  /** Which adapter this is, for logs and metrics labels. */
+  readonly kind: 'pglite' | 'postgres' | 'supabase';
+  /**
+   * Calls `public.<name>(<arg> => <value>, ...)` and returns its rows as JSON.
+   * Rejects with a `DbError` when the database refuses the call.
+   */
+  rpc<N extends RpcName>(name: N, args: RpcArgs<N>): Promise<RpcRow<N>[]>;
+  /** Releases connections. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** A Db that can also run raw SQL: the Node-side adapters, for migrations, seeding and benchmarks. */
+export interface SqlDb extends Db {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs one or more statements with no parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  /** Runs one parameterised statement and returns its rows as the driver parses them. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+}
