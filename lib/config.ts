@@ -26,6 +26,8 @@ export interface Config {
   /** Deployment name for metrics and logs (Vercel region + deployment, or hostname). */
   instance: string;
   version: string;
+  /** Lowest log level written. */
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
 export class ConfigError extends Error {
@@ -55,7 +57,9 @@ const EnvSchema = z.object({
   DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
     message: 'DATABASE_URL must start with postgres:// or postgresql://',
   }),
-  DATABASE_POOL_MAX: optionalString.pipe(z.coerce.number().int().min(1).max(100).optional()),
+  DATABASE_POOL_MAX: optionalString
+    .transform((v) => (v === undefined ? undefined : Number(v)))
+    .pipe(z.number().int().min(1).max(100).optional()),
   IRIS_DATA_DIR: optionalString,
   KV_REST_API_URL: url('KV_REST_API_URL'),
   KV_REST_API_TOKEN: optionalString,
@@ -69,6 +73,7 @@ const EnvSchema = z.object({
   VERCEL_REGION: optionalString,
   VERCEL_DEPLOYMENT_ID: optionalString,
   HOSTNAME: optionalString,
+  IRIS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
 });
 
 export const VERSION = '0.1.0';
@@ -129,5 +134,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     production,
     instance: [e.VERCEL_REGION, e.VERCEL_DEPLOYMENT_ID ?? e.HOSTNAME].filter(Boolean).join('/') || 'local',
     version: VERSION,
+    logLevel: e.IRIS_LOG_LEVEL ?? 'info',
   };
 }

@@ -1,0 +1,23 @@
+import type { DbConfig } from '../config.js';
+import type { Db } from './types.js';
+
+/**
+ * Builds the Db adapter the configuration names. Adapters are imported lazily so
+ * a deployment that talks to Supabase never loads PGlite or postgres.js.
+ */
+export async function createDb(config: DbConfig): Promise<Db> {
+  switch (config.kind) {
+    case 'supabase': {
+      const { createSupabaseDb } = await import('./supabase.js');
+      return createSupabaseDb({ url: config.url, serviceRoleKey: config.serviceRoleKey });
+    }
+    case 'postgres': {
+      const { createPostgresDb } = await import('./postgres.js');
+      return createPostgresDb({ url: config.url, poolMax: config.poolMax });
+    }
+    case 'pglite': {
+      const { createPgliteDb } = await import('./pglite.js');
+      return createPgliteDb({ dataDir: config.dataDir });
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import { badRequest, payloadTooLarge, unsupportedMediaType } from '../errors.js';
+
+/** Limits applied to every JSON request body before it reaches a schema. */
+export interface JsonBodyOptions {
+  /** Largest accepted body. @default 1_048_576 (1 MiB) */
+  maxBytes?: number;
+  /** Deepest accepted nesting of arrays and objects. @default 32 */
+  maxDepth?: number;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
+export const DEFAULT_MAX_JSON_DEPTH = 32;
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/**
+ * Reads and parses a JSON body with hard limits, in the order a client can act
+ * on: 415 for a non-JSON content type, 413 for a body over `maxBytes` (from
+ * `Content-Length` before reading, and again while streaming, so a lying or
+ * chunked request cannot get past it), 400 for invalid UTF-8, nesting deeper
+ * than `maxDepth`, or malformed JSON.
+ */
+export async function readJsonBody(request: Request, options: JsonBodyOptions = {}): Promise<unknown> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
+
+  const type = request.headers.get('content-type');
+  if (!type || !JSON_TYPE.test(type)) throw unsupportedMediaType();
+
+  const declared = request.headers.get('content-length');
+  if (declared !== null && (!/^\d+$/.test(declared) || Number(declared) > maxBytes)) {
+    if (!/^\d+$/.test(declared)) throw badRequest('invalid_content_length', 'Content-Length must be a whole number.');
+    throw payloadTooLarge(maxBytes);
+  }
+
+  const bytes = await readLimited(request, maxBytes);
+  if (bytes.byteLength === 0) throw badRequest('empty_body', 'The request body is empty; send a JSON document.');
+
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw badRequest('invalid_utf8', 'The request body is not valid UTF-8.');
+  }
+
+  const depth = jsonDepth(text);
+  if (depth > maxDepth) {
+    throw badRequest('json_too_deep', `JSON nesting deeper than ${maxDepth} levels is not accepted.`, { maxDepth });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw badRequest('malformed_json', `The request body is not valid JSON: ${(error as Error).message.slice(0, 160)}`);
+  }
+}
+
+async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw payloadTooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Maximum nesting depth of a JSON text, counted without parsing (brackets inside
+ * strings are skipped). Runs before `JSON.parse` so hostile nesting costs one
+ * linear scan and no allocation.
+ */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92 /* \ */) i++;
+      else if (ch === 34 /* " */) inString = false;
+    } else if (ch === 34) inString = true;
+    else if (ch === 123 /* { */ || ch === 91 /* [ */) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (ch === 125 /* } */ || ch === 93 /* ] */) depth--;
+  }
+  return max;
+}

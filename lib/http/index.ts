@@ -1,0 +1,17 @@
+export { readJsonBody, jsonDepth, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_JSON_DEPTH, type JsonBodyOptions } from './body.js';
+export { appendVary, corsHeaders, requestIdFrom, NO_STORE, PRIVATE_NO_CACHE, SECURITY_HEADERS } from './headers.js';
+export { parseBody, parseParams, parseQuery } from './input.js';
+export {
+  defineRoute,
+  toHttpError,
+  type Access,
+  type AnyMethod,
+  type AppEnv,
+  type Method,
+  type Route,
+  type RouteBindings,
+  type RouteContext,
+  type RouteDefinition,
+  type WebHandler,
+} from './route.js';
+export { toIssues, validate, queryObject, type ValidationIssue } from './validate.js';

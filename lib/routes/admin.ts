@@ -1,0 +1,84 @@
+import { displayPrefix, generateApiKey, sha256Hex } from '../auth/index.js';
+import { notFound } from '../errors.js';
+import { defineRoute, parseBody, parseParams, parseQuery } from '../http/index.js';
+import { CreateKeyBody, CreateProjectBody, EmptyBody, KeyParams, ListKeysQuery } from '../schemas/index.js';
+import { present } from './present.js';
+
+/** GET|POST /api/admin/projects: list or create projects (admin token). */
+export const adminProjectsRoute = defineRoute({
+  path: '/api/admin/projects',
+  access: 'admin',
+  methods: {
+    GET: async (c) => {
+      const rows = await c.var.services.db.rpc('list_projects', {});
+      return c.json({ data: rows.map((r) => present(r)) });
+    },
+    POST: async (c) => {
+      const body = await parseBody(c, CreateProjectBody);
+      const [row] = await c.var.services.db.rpc('create_project', { p_name: body.name, p_settings: body.settings });
+      return c.json(present(row ?? {}), 201);
+    },
+  },
+});
+
+/** GET /api/admin/api-keys?projectId: a project's keys (never hashes). POST: mints a key, returned once. */
+export const adminKeysRoute = defineRoute({
+  path: '/api/admin/api-keys',
+  access: 'admin',
+  methods: {
+    GET: async (c) => {
+      const { projectId } = parseQuery(c, ListKeysQuery);
+      const rows = await c.var.services.db.rpc('list_api_keys', { p_project_id: projectId });
+      return c.json({ data: rows.map((r) => present(r)) });
+    },
+    POST: async (c) => {
+      const body = await parseBody(c, CreateKeyBody);
+      const { db } = c.var.services;
+      const [project] = await db.rpc('get_project', { p_project_id: body.projectId });
+      if (!project) throw notFound(`No project ${body.projectId}.`, 'project_not_found');
+      const key = generateApiKey();
+      const [row] = await db.rpc('create_api_key', {
+        p_project_id: body.projectId,
+        p_key_hash: await sha256Hex(key),
+        p_prefix: displayPrefix(key),
+        p_label: body.label ?? null,
+      });
+      return c.json({ ...present(row ?? {}), key }, 201);
+    },
+  },
+});
+
+/** POST /api/admin/api-keys/{id}/revoke: the key stops authenticating at once. Idempotent. */
+export const adminKeyRevokeRoute = defineRoute({
+  path: '/api/admin/api-keys/:id/revoke',
+  access: 'admin',
+  methods: {
+    POST: async (c) => {
+      const { id } = parseParams(c, KeyParams);
+      if (c.req.header('content-length') !== '0' && c.req.raw.body) await parseBody(c, EmptyBody);
+      const [row] = await c.var.services.db.rpc('revoke_api_key', { p_key_id: id });
+      if (!row) throw notFound(`No API key ${id}.`, 'api_key_not_found');
+      return c.json(present(row, ['key_hash']));
+    },
+  },
+});
+
+/** POST /api/admin/api-keys/{id}/rotate: revokes the key and returns its successor's plaintext, once. */
+export const adminKeyRotateRoute = defineRoute({
+  path: '/api/admin/api-keys/:id/rotate',
+  access: 'admin',
+  methods: {
+    POST: async (c) => {
+      const { id } = parseParams(c, KeyParams);
+      if (c.req.header('content-length') !== '0' && c.req.raw.body) await parseBody(c, EmptyBody);
+      const key = generateApiKey();
+      const [row] = await c.var.services.db.rpc('rotate_api_key', {
+        p_key_id: id,
+        p_new_key_hash: await sha256Hex(key),
+        p_new_prefix: displayPrefix(key),
+      });
+      if (!row) throw notFound(`No active API key ${id}.`, 'api_key_not_found');
+      return c.json({ ...present(row, ['old_key_hash']), key, replaces: id }, 201);
+    },
+  },
+});

@@ -1,0 +1,51 @@
+import { notFound } from '../errors.js';
+import { defineRoute, parseBody, parseParams, parseQuery } from '../http/index.js';
+import { ExpertParams, ExpertUsageBody, ListExpertsQuery, UpsertExpertBody } from '../schemas/index.js';
+import { present } from './present.js';
+
+/** GET /api/iris/experts?active=true: expert signatures. POST: create or replace one version of a signature. */
+export const expertsRoute = defineRoute({
+  path: '/api/iris/experts',
+  access: 'project',
+  methods: {
+    GET: async (c) => {
+      const query = parseQuery(c, ListExpertsQuery);
+      const rows = await c.var.services.db.rpc('list_experts', {
+        p_project_id: c.var.project.id,
+        p_active_only: query.active ?? false,
+      });
+      return c.json({ data: rows.map((r) => present(r)) });
+    },
+    POST: async (c) => {
+      const body = await parseBody(c, UpsertExpertBody);
+      const [row] = await c.var.services.db.rpc('upsert_expert_signature', {
+        p_project_id: c.var.project.id,
+        p_expert_id: body.expertId,
+        p_version: body.version,
+        p_signature: body.signature,
+        p_active: body.active,
+        p_performance: body.performance as Record<string, never>,
+      });
+      return c.json(present(row ?? {}), 201);
+    },
+  },
+});
+
+/** POST /api/iris/experts/{expertId}/usage: counts one use of the expert's active signature. */
+export const expertUsageRoute = defineRoute({
+  path: '/api/iris/experts/:expertId/usage',
+  access: 'project',
+  methods: {
+    POST: async (c) => {
+      const { expertId } = parseParams(c, ExpertParams);
+      // The body is optional; when sent it must be a valid (empty or projectId-only) object.
+      if (c.req.header('content-length') !== '0' && c.req.raw.body) await parseBody(c, ExpertUsageBody);
+      const [row] = await c.var.services.db.rpc('increment_expert_usage', {
+        p_project_id: c.var.project.id,
+        p_expert_id: expertId,
+      });
+      if (!row) throw notFound(`No expert "${expertId}" in this project.`, 'expert_not_found');
+      return c.json(present(row));
+    },
+  },
+});

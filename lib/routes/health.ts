@@ -1,0 +1,17 @@
+import { defineRoute } from '../http/index.js';
+
+/** GET /api/health: public liveness. Says the process runs; touches no dependency. */
+export const healthRoute = defineRoute({
+  path: '/api/health',
+  access: 'public',
+  methods: {
+    GET: (c) => {
+      const { config, startedAt, now } = c.var.services;
+      return c.json({
+        status: 'ok',
+        version: config.version,
+        uptimeS: Math.round((now() - startedAt) / 1000),
+      });
+    },
+  },
+});

@@ -1,0 +1,17 @@
+import { defineRoute, parseQuery } from '../http/index.js';
+import { OverviewQuery } from '../schemas/index.js';
+import { present } from './present.js';
+
+/** GET /api/iris/overview: the project's headline numbers, aggregated in one RPC. */
+export const overviewRoute = defineRoute({
+  path: '/api/iris/overview',
+  access: 'project',
+  methods: {
+    GET: async (c) => {
+      parseQuery(c, OverviewQuery);
+      const { db, now } = c.var.services;
+      const [row] = await db.rpc('get_project_overview', { p_project_id: c.var.project.id });
+      return c.json({ projectId: c.var.project.id, generatedAt: new Date(now()).toISOString(), ...present(row ?? {}) });
+    },
+  },
+});

@@ -1,0 +1,34 @@
+import { defineRoute, parseBody, parseQuery } from '../http/index.js';
+import { CreateReportBody, ListReportsQuery } from '../schemas/index.js';
+import { page, present } from './present.js';
+
+/** GET /api/iris/reports?limit&cursor: health reports, newest first. POST: files a report. */
+export const reportsRoute = defineRoute({
+  path: '/api/iris/reports',
+  access: 'project',
+  methods: {
+    GET: async (c) => {
+      const query = parseQuery(c, ListReportsQuery);
+      const rows = await c.var.services.db.rpc('list_reports', {
+        p_project_id: c.var.project.id,
+        p_limit: query.limit + 1,
+        p_before_created_at: query.cursor?.createdAt ?? null,
+        p_before_id: query.cursor?.id ?? null,
+      });
+      return c.json(page(rows, query.limit));
+    },
+    POST: async (c) => {
+      const body = await parseBody(c, CreateReportBody);
+      const [row] = await c.var.services.db.rpc('create_report', {
+        p_project_id: c.var.project.id,
+        p_kind: body.kind,
+        p_health_score: body.healthScore,
+        p_overall_health: body.overallHealth,
+        p_severity: body.severity,
+        p_title: body.title,
+        p_data: body.data as Record<string, never>,
+      });
+      return c.json(present(row ?? {}), 201);
+    },
+  },
+});

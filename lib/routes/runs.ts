@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import type { RunInput } from '../db/types.js';
+import { unprocessable } from '../errors.js';
+import { defineRoute, parseQuery, readJsonBody, validate, type RouteContext } from '../http/index.js';
+import { ListRunsQuery, MAX_RUNS_PER_BATCH, RunBatchSchema, RunSchema, type RunBody } from '../schemas/index.js';
+import { forbidden } from '../errors.js';
+import { page } from './present.js';
+
+/** How far back a run's `createdAt` may be backfilled, and how far ahead a client clock may run. */
+export const MAX_BACKFILL_MS = 400 * 24 * 3600 * 1000;
+export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+const RunArraySchema = z.array(RunSchema).min(1).max(MAX_RUNS_PER_BATCH);
+
+/**
+ * The three accepted body shapes: one run, an array of runs, or
+ * `{ "runs": [...] }` (which may carry a `projectId` assertion).
+ */
+function parseRuns(body: unknown, c: RouteContext): RunBody[] {
+  if (Array.isArray(body)) return validate(RunArraySchema, body, 'body');
+  if (body !== null && typeof body === 'object' && 'runs' in body) {
+    const batch = validate(RunBatchSchema, body, 'body');
+    if (batch.projectId !== undefined && batch.projectId !== c.var.project.id) {
+      throw forbidden('project_mismatch', 'projectId does not match the project of this API key.');
+    }
+    return batch.runs;
+  }
+  return [validate(RunSchema, body, 'body')];
+}
+
+function toRunInput(run: RunBody): RunInput {
+  return {
+    expert_id: run.expertId,
+    agent_id: run.agentId ?? null,
+    model: run.model,
+    prompt_version: run.promptVersion ?? null,
+    input_tokens: run.inputTokens,
+    output_tokens: run.outputTokens,
+    cost_usd: run.costUsd,
+    latency_ms: run.latencyMs,
+    confidence: run.confidence ?? null,
+    outcome: run.outcome,
+    error_type: run.errorType ?? null,
+    metadata: (run.metadata ?? {}) as RunInput['metadata'],
+    ...(run.createdAt ? { created_at: new Date(run.createdAt).toISOString() } : {}),
+  };
+}
+
+function checkTimestamps(runs: RunBody[], nowMs: number): void {
+  const issues = [];
+  for (let i = 0; i < runs.length && issues.length < 20; i++) {
+    const at = runs[i]!.createdAt;
+    if (at === undefined) continue;
+    const ms = Date.parse(at);
+    if (ms > nowMs + MAX_CLOCK_SKEW_MS) issues.push({ path: `${i}.createdAt`, code: 'custom', message: 'is in the future' });
+    else if (ms < nowMs - MAX_BACKFILL_MS) issues.push({ path: `${i}.createdAt`, code: 'custom', message: 'is more than 400 days old' });
+  }
+  if (issues.length > 0) throw unprocessable('Some runs have a createdAt outside the accepted window.', issues);
+}
+
+/** GET /api/iris/runs?limit&cursor: recent runs, newest first. POST: ingests one run or a batch of up to 1,000. */
+export const runsRoute = defineRoute({
+  path: '/api/iris/runs',
+  access: 'project',
+  methods: {
+    GET: async (c) => {
+      const query = parseQuery(c, ListRunsQuery);
+      const rows = await c.var.services.db.rpc('list_runs', {
+        p_project_id: c.var.project.id,
+        p_limit: query.limit + 1,
+        p_before_created_at: query.cursor?.createdAt ?? null,
+        p_before_id: query.cursor?.id ?? null,
+      });
+      return c.json(page(rows, query.limit));
+    },
+    POST: async (c) => {
+      const runs = parseRuns(await readJsonBody(c.req.raw), c);
+      checkTimestamps(runs, c.var.services.now());
+      // One statement: the batch is stored whole or not at all, and the 201 is sent only after it committed.
+      const [row] = await c.var.services.db.rpc('ingest_runs', {
+        p_project_id: c.var.project.id,
+        p_runs: runs.map(toRunInput),
+      });
+      return c.json({ inserted: row?.inserted ?? 0 }, 201);
+    },
+  },
+});

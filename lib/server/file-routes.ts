@@ -1,0 +1,98 @@
+/**
+ * Node-only. Routes requests by the api/ file tree exactly as Vercel's
+ * file-system routing does, by loading the api/ modules themselves: there is no
+ * second route table to drift from what deploys.
+ */
+import { readdir } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Route, RouteBindings } from '../http/index.js';
+
+export interface FileRoute {
+  /** The api/ file, relative to the repository, e.g. `api/iris/experts/[expertId]/usage.ts`. */
+  file: string;
+  /** The URL template derived from the file path, e.g. `/api/iris/experts/:expertId/usage`. */
+  path: string;
+  route: Route;
+  /** Static routes win over dynamic ones, as on Vercel. */
+  dynamic: boolean;
+  pattern: RegExp;
+}
+
+/** `api/a/[b]/c.ts` -> `/api/a/:b/c`; `api/a/index.ts` -> `/api/a`. */
+export function templateFromFile(file: string): string {
+  const parts = file.replace(/\.(ts|js|mjs)$/, '').split(/[\\/]/);
+  if (parts[parts.length - 1] === 'index') parts.pop();
+  return '/' + parts.map((p) => p.replace(/^\[([A-Za-z]\w*)\]$/, ':$1')).join('/');
+}
+
+function compile(template: string): RegExp {
+  const source = template
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${source}/?$`);
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const files: string[] = [];
+  for (const entry of entries) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await walk(full)));
+    else if (/\.(ts|js|mjs)$/.test(entry.name) && !entry.name.startsWith('_') && !entry.name.endsWith('.d.ts')) files.push(full);
+  }
+  return files;
+}
+
+/**
+ * Loads every route module under `apiDir` (which must be a folder named `api`).
+ * @throws when a module's declared route path differs from the path its file is deployed at.
+ */
+export async function loadFileRoutes(apiDir: string): Promise<FileRoute[]> {
+  const root = join(apiDir, '..');
+  const routes: FileRoute[] = [];
+  for (const full of await walk(apiDir)) {
+    const file = relative(root, full).split(sep).join('/');
+    const path = templateFromFile(file);
+    const mod = (await import(pathToFileURL(full).href)) as { route?: Route };
+    if (!mod.route) throw new Error(`${file} does not export a route`);
+    if (mod.route.path !== path) {
+      throw new Error(`${file} is deployed at ${path} but declares ${mod.route.path}`);
+    }
+    routes.push({ file, path, route: mod.route, dynamic: path.includes(':'), pattern: compile(path) });
+  }
+  return routes.sort((a, b) => Number(a.dynamic) - Number(b.dynamic) || b.path.length - a.path.length);
+}
+
+/** Finds the route for a URL path, or undefined. */
+export function matchRoute(routes: readonly FileRoute[], pathname: string): FileRoute | undefined {
+  return routes.find((r) => r.pattern.test(pathname));
+}
+
+/** A fetch handler over the api/ tree; `bindings` lets one process host several simulated instances. */
+export function createFileRouter(routes: readonly FileRoute[], bindings?: RouteBindings) {
+  return async (request: Request): Promise<Response> => {
+    const { pathname } = new URL(request.url);
+    const match = matchRoute(routes, pathname);
+    if (!match) return notFoundResponse(request);
+    return match.route.fetch(request, bindings);
+  };
+}
+
+function notFoundResponse(request: Request): Response {
+  const requestId = request.headers.get('x-request-id') ?? crypto.randomUUID();
+  return Response.json(
+    { error: { code: 'not_found', message: 'No such route.', requestId } },
+    {
+      status: 404,
+      headers: {
+        'X-Request-Id': requestId,
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+        'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+      },
+    },
+  );
+}

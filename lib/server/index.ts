@@ -1,0 +1,2 @@
+export { createFileRouter, loadFileRoutes, matchRoute, templateFromFile, type FileRoute } from './file-routes.js';
+export { startLocalServer, type LocalServer, type LocalServerOptions } from './local-server.js';
