@@ -10,6 +10,7 @@ export const adminProjectsRoute = defineRoute({
   access: 'admin',
   methods: {
     GET: async (c) => {
+      parseQuery(c, EmptyBody);
       const rows = await c.var.services.db.rpc('list_projects', {});
       return c.json({ data: rows.map((r) => present(r)) });
     },

@@ -1,0 +1,341 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, createTestApp, rowCounts, sampleRun, type TestApp, type TestProject } from '../support/app.js';
+
+/**
+ * Generated hostile requests against every route: wrong types, huge numbers,
+ * deep nesting, wrong content types, bad cursors, SQL-looking strings, unknown
+ * and prototype-polluting keys. Every request is invalid by construction, so the
+ * expectation is exact: a 4xx in the one error shape, and not one row changed.
+ */
+const REQUESTS = Number(process.env.IRIS_FUZZ_REQUESTS ?? 1500);
+
+let app: TestApp;
+let project: TestProject;
+
+beforeAll(async () => {
+  app = await createTestApp();
+  project = await app.createProject('Fuzz target');
+  const runs = Array.from({ length: 30 }, (_, i) => sampleRun({ latencyMs: i }));
+  await app.request('/api/iris/runs', { method: 'POST', key: project.key, json: runs });
+  await app.request('/api/iris/experts', { method: 'POST', key: project.key, json: { expertId: 'planner', version: 1, signature: 's' } });
+});
+afterAll(() => app.close());
+
+const SQLISH = [
+  "'; DROP TABLE model_runs; --",
+  "1' OR '1'='1",
+  '" OR 1=1 --',
+  '$$; delete from projects; $$',
+  "\\x27; select pg_sleep(10); --",
+  '1); TRUNCATE api_keys CASCADE; --',
+];
+const HOSTILE_STRINGS = [
+  ...SQLISH,
+  '',
+  ' ',
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  '💥'.repeat(300),
+  'x'.repeat(70_000),
+  '../../etc/passwd',
+  '<script>alert(1)</script>',
+  '%00',
+  '${jndi:ldap://x}',
+  'NaN',
+  '-1',
+  '1e309',
+  '__proto__',
+];
+const HUGE_NUMBERS = [-1, -1e308, 1e308, 2 ** 63, -(2 ** 63), 1.5e20, 0.1 + 1e16, Number.MAX_SAFE_INTEGER + 2];
+
+const hostileValue = fc.oneof(
+  fc.constantFrom<unknown>(...HOSTILE_STRINGS, ...HUGE_NUMBERS, null, true, false, [], {}, [[[[[]]]]], { $gt: '' }),
+  fc.jsonValue({ maxDepth: 3 }),
+);
+
+type Field = { name: string; kind: 'string' | 'id' | 'number' | 'int' | 'enum' | 'bool' | 'object' };
+interface WriteSpec {
+  path: string;
+  valid: () => Record<string, unknown>;
+  fields: Field[];
+}
+
+const WRITES: WriteSpec[] = [
+  {
+    path: '/api/iris/runs',
+    valid: () => sampleRun(),
+    fields: [
+      { name: 'expertId', kind: 'id' },
+      { name: 'model', kind: 'id' },
+      { name: 'latencyMs', kind: 'number' },
+      { name: 'inputTokens', kind: 'int' },
+      { name: 'outcome', kind: 'enum' },
+      { name: 'confidence', kind: 'number' },
+      { name: 'costUsd', kind: 'number' },
+    ],
+  },
+  {
+    path: '/api/iris/experts',
+    valid: () => ({ expertId: 'fuzzed', version: 1, signature: 'sig' }),
+    fields: [
+      { name: 'expertId', kind: 'id' },
+      { name: 'version', kind: 'int' },
+      { name: 'signature', kind: 'string' },
+    ],
+  },
+  {
+    path: '/api/iris/reports',
+    valid: () => ({ kind: 'health', healthScore: 50, overallHealth: 'healthy', severity: 'info', title: 't' }),
+    fields: [
+      { name: 'kind', kind: 'id' },
+      { name: 'healthScore', kind: 'int' },
+      { name: 'overallHealth', kind: 'enum' },
+      { name: 'severity', kind: 'enum' },
+      { name: 'title', kind: 'string' },
+    ],
+  },
+  {
+    path: '/api/iris/reflexions',
+    valid: () => ({ expertId: 'planner', kind: 'lesson', context: 'c', outcome: 'o', success: true, impactScore: 0.5 }),
+    fields: [
+      { name: 'expertId', kind: 'id' },
+      { name: 'context', kind: 'string' },
+      { name: 'success', kind: 'bool' },
+      { name: 'impactScore', kind: 'number' },
+    ],
+  },
+  {
+    path: '/api/admin/projects',
+    valid: () => ({ name: 'fuzz' }),
+    fields: [{ name: 'name', kind: 'string' }],
+  },
+  {
+    path: '/api/admin/api-keys',
+    valid: () => ({ projectId: project.id }),
+    fields: [{ name: 'projectId', kind: 'id' }],
+  },
+];
+
+/** A value that is certainly invalid for a field of this kind. */
+function invalidFor(kind: Field['kind']): fc.Arbitrary<unknown> {
+  const notString = fc.constantFrom<unknown>(null, 1, -1e308, true, [], {}, ['a'], { a: 1 });
+  switch (kind) {
+    case 'string':
+      return fc.oneof(notString, fc.constantFrom('', 'x'.repeat(70_000), 'a\u0000b'));
+    case 'id':
+      return fc.oneof(notString, fc.constantFrom(...SQLISH, '', ' lead', 'x'.repeat(300), '../..', 'a b'));
+    case 'number':
+      return fc.constantFrom<unknown>('1', null, true, [], {}, -1, -1e308, 1e308, '1e309', 'NaN');
+    case 'int':
+      return fc.constantFrom<unknown>('1', null, true, [], {}, -1, 1.5, 1e308, 2 ** 63);
+    case 'enum':
+      return fc.constantFrom<unknown>('exploded', '', 'SUCCESS', 1, null, ['success'], ...SQLISH);
+    case 'bool':
+      return fc.constantFrom<unknown>('true', 1, 0, null, [], {});
+    case 'object':
+      return fc.constantFrom<unknown>('x', 1, [], null, true);
+  }
+}
+
+interface Generated {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: BodyInit;
+  label: string;
+}
+
+/** Percent-encodes like encodeURIComponent, but lets lone surrogates through as invalid UTF-8 (%ED%A0%80). */
+function enc(value: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return value.replace(/[\s\S]/g, (ch) => {
+      const code = ch.charCodeAt(0);
+      if (code >= 0xd800 && code <= 0xdfff) return `%ED%${(0xa0 + ((code >> 6) & 0x1f)).toString(16).toUpperCase()}%${(0x80 + (code & 0x3f)).toString(16).toUpperCase()}`;
+      return encodeURIComponent(ch);
+    });
+  }
+}
+
+const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+
+function writeRequest(spec: WriteSpec): fc.Arbitrary<Generated> {
+  const key = spec.path.startsWith('/api/admin') ? ADMIN_TOKEN : project.key;
+  const json = (label: string, body: unknown, extra: Record<string, string> = {}): Generated => ({
+    method: 'POST',
+    path: spec.path,
+    headers: { ...auth(key), 'content-type': 'application/json', ...extra },
+    body: JSON.stringify(body),
+    label: `${spec.path} ${label}`,
+  });
+  const field = fc.constantFrom(...spec.fields);
+  return fc.oneof(
+    // One field of the wrong type or out of range (other fields may hold SQL-looking text).
+    fc.tuple(field, fc.constant(null)).chain(([f]) =>
+      fc.tuple(fc.constant(f), invalidFor(f.kind), fc.constantFrom(...SQLISH)).map(([f2, bad]) => {
+        const body = spec.valid();
+        body[f2.name] = bad;
+        return json(`field ${f2.name}=${String(JSON.stringify(bad)).slice(0, 40)}`, body);
+      }),
+    ),
+    // A required field missing.
+    field.filter((f) => !['confidence', 'costUsd', 'inputTokens'].includes(f.name)).map((f) => {
+      const body = spec.valid();
+      delete body[f.name];
+      return json(`missing ${f.name}`, body);
+    }),
+    // Unknown and prototype-polluting keys.
+    fc.tuple(fc.constantFrom('__proto__', 'constructor', 'prototype', 'isAdmin', 'project_id', "x'; --"), hostileValue).map(([k, v]) => {
+      const text = JSON.stringify(spec.valid()).replace(/}$/, `,${JSON.stringify(k)}:${JSON.stringify(v ?? null)}}`);
+      return { ...json(`unknown key ${k}`, null), body: text };
+    }),
+    // A valid body that claims another project (admin bodies take projectId as a real argument).
+    fc.uuid({ version: 4 }).map((other) => {
+      const body = spec.valid();
+      return spec.path.startsWith('/api/admin') ? json('projectId unknown', { ...body, projectId: other, name: 1 }) : json('foreign projectId', spec.path === '/api/iris/runs' ? { projectId: other, runs: [body] } : { ...body, projectId: other });
+    }),
+    // The wrong JSON shape altogether.
+    fc.constantFrom<unknown>(null, 1, 'runs', true, [], [null], [[]], { runs: [] }, { runs: {} }, { runs: [1, 2] }).map((b) =>
+      json(`shape ${JSON.stringify(b)}`, b),
+    ),
+    // Not JSON, or not declared as JSON.
+    fc.constantFrom(
+      { label: 'text/plain', type: 'text/plain', body: JSON.stringify(spec.valid()) },
+      { label: 'form', type: 'application/x-www-form-urlencoded', body: 'a=1&b=2' },
+      { label: 'no type', type: '', body: JSON.stringify(spec.valid()) },
+      { label: 'truncated', type: 'application/json', body: JSON.stringify(spec.valid()).slice(0, -3) },
+      { label: 'trailing garbage', type: 'application/json', body: JSON.stringify(spec.valid()) + 'garbage' },
+      { label: 'empty', type: 'application/json', body: '' },
+      { label: 'deep', type: 'application/json', body: '{"a":'.repeat(5000) + '1' + '}'.repeat(5000) },
+      { label: 'huge', type: 'application/json', body: JSON.stringify({ ...spec.valid(), pad: 'x'.repeat(1_200_000) }) },
+      { label: 'xml', type: 'application/xml', body: '<runs/>' },
+    ).map((v) => ({
+      method: 'POST',
+      path: spec.path,
+      headers: { ...auth(key), ...(v.type ? { 'content-type': v.type } : {}) },
+      body: v.body,
+      label: `${spec.path} ${v.label}`,
+    })),
+    fc.constant<Generated>({
+      method: 'POST',
+      path: spec.path,
+      headers: { ...auth(key), 'content-type': 'application/json' },
+      body: new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]),
+      label: `${spec.path} invalid utf-8`,
+    }),
+    // Credentials that do not authenticate.
+    fc.constantFrom('', 'Bearer', 'Bearer ', `Bearer ${key}x`, `Basic ${btoa('a:b')}`, `Bearer iris_sk_${'A'.repeat(43)}`, `Bearer ${SQLISH[0]}`).map(
+      (h) => ({
+        method: 'POST',
+        path: spec.path,
+        headers: { ...(h ? { authorization: h } : {}), 'content-type': 'application/json' },
+        body: JSON.stringify(spec.valid()),
+        label: `${spec.path} auth ${h.slice(0, 20)}`,
+      }),
+    ),
+  );
+}
+
+const READ_PATHS = [
+  '/api/iris/overview',
+  '/api/iris/stats/tokens',
+  '/api/iris/stats/performance',
+  '/api/iris/experts',
+  '/api/iris/reports',
+  '/api/iris/reflexions',
+  '/api/iris/runs',
+  '/api/admin/api-keys',
+  '/api/admin/projects',
+];
+const QUERY_KEYS = ['from', 'to', 'limit', 'cursor', 'active', 'expertId', 'projectId', 'unknown', '__proto__', 'constructor'];
+
+const readRequest = (): fc.Arbitrary<Generated> =>
+  fc
+  .tuple(
+    fc.constantFrom(...READ_PATHS),
+    fc.array(fc.tuple(fc.constantFrom(...QUERY_KEYS), fc.oneof(fc.constantFrom(...HOSTILE_STRINGS.filter((s) => s.length < 1000)), fc.string())), {
+      minLength: 1,
+      maxLength: 3,
+    }),
+  )
+  .filter(([, params]) => params.some(([k, v]) => !isHarmless(k, v)))
+  .map(([path, params]) => {
+    const qs = params.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
+    return {
+      method: 'GET',
+      path: `${path}?${qs}`,
+      headers: auth(path.startsWith('/api/admin') ? ADMIN_TOKEN : project.key),
+      label: `GET ${path}?${qs.slice(0, 60)}`,
+    };
+  });
+
+/** A query parameter that some route could accept; requests made only of such parameters are skipped. */
+function isHarmless(key: string, value: string): boolean {
+  if (key === 'from' || key === 'to') return !Number.isNaN(Date.parse(value));
+  if (key === 'limit') return /^\s*\d+\s*$/.test(value);
+  if (key === 'active') return value === 'true' || value === 'false';
+  if (key === 'expertId') return /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$/.test(value);
+  return false;
+}
+
+const pathRequest = (): fc.Arbitrary<Generated> =>
+  fc
+  .tuple(
+    fc.constantFrom(...HOSTILE_STRINGS.filter((s) => s.length < 200), 'ghost-expert', '..', '%2e%2e', 'planner%00'),
+    fc.constantFrom('/api/iris/experts/:x/usage', '/api/admin/api-keys/:x/revoke', '/api/admin/api-keys/:x/rotate'),
+    fc.constantFrom('POST', 'GET', 'PUT', 'DELETE', 'PATCH'),
+  )
+  .map(([segment, template, method]) => {
+    const path = template.replace(':x', enc(segment).replace(/\./g, '%2E'));
+    const key = template.startsWith('/api/admin') ? ADMIN_TOKEN : project.key;
+    return { method, path, headers: auth(key), label: `${method} ${path.slice(0, 80)}` };
+  });
+
+const methodRequest = (): fc.Arbitrary<Generated> =>
+  fc
+  .tuple(fc.constantFrom(...READ_PATHS, '/api/health'), fc.constantFrom('PUT', 'PATCH', 'DELETE', 'PROPFIND'))
+  .map(([path, method]) => ({ method, path, headers: auth(project.key), label: `${method} ${path}` }));
+
+/** Built after beforeAll, when the project and its key exist. */
+const anyRequest = () =>
+  fc.oneof(
+    { arbitrary: fc.oneof(...WRITES.map(writeRequest)), weight: 6 },
+    { arbitrary: readRequest(), weight: 3 },
+    { arbitrary: pathRequest(), weight: 1 },
+    { arbitrary: methodRequest(), weight: 1 },
+  );
+
+describe('hostile input', () => {
+  it(`answers ${REQUESTS} generated malformed requests with a 4xx in the error shape and changes nothing`, async () => {
+    const before = await rowCounts(app.db);
+    const requests = fc.sample(anyRequest(), { numRuns: REQUESTS, seed: 20261124 });
+    const failures: string[] = [];
+    const statuses = new Map<number, number>();
+
+    for (let i = 0; i < requests.length; i += 8) {
+      await Promise.all(
+        requests.slice(i, i + 8).map(async (r) => {
+          const res = await app.request(r.path, { method: r.method, headers: r.headers, body: r.body });
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          const text = await res.text();
+          if (res.status < 400 || res.status >= 500) {
+            failures.push(`${res.status} ${r.label}: ${text.slice(0, 200)}`);
+            return;
+          }
+          const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; requestId?: unknown } };
+          if (typeof body.error?.code !== 'string' || typeof body.error.message !== 'string' || body.error.requestId !== res.headers.get('x-request-id')) {
+            failures.push(`bad error shape for ${r.label}: ${text.slice(0, 200)}`);
+          }
+        }),
+      );
+    }
+
+    expect(failures).toEqual([]);
+    expect(await rowCounts(app.db)).toEqual(before);
+    // The generator reached the validation, auth, media-type, size and routing paths.
+    for (const status of [400, 401, 403, 404, 405, 413, 415, 422]) expect(statuses.get(status) ?? 0, `status ${status} in ${JSON.stringify([...statuses])}`).toBeGreaterThan(0);
+  });
+});

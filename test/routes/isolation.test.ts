@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, sampleRun, type TestApp, type TestProject } from '../support/app.js';
+
+/**
+ * Tenant isolation on every project route: project B's ids, names and counts
+ * never reach a response for key A, and writes with key A never change B.
+ */
+let app: TestApp;
+let a: TestProject;
+let b: TestProject;
+
+const B_MARKERS = ['b-secret-expert', 'b-secret-model', 'b-secret-agent', 'B secret report', 'B secret context'];
+
+async function seed(p: TestProject, tag: 'a' | 'b') {
+  const expert = tag === 'b' ? 'b-secret-expert' : 'a-expert';
+  const runs = Array.from({ length: tag === 'b' ? 25 : 4 }, (_, i) =>
+    sampleRun({
+      expertId: expert,
+      model: tag === 'b' ? 'b-secret-model' : 'a-model',
+      agentId: tag === 'b' ? 'b-secret-agent' : 'a-agent',
+      latencyMs: tag === 'b' ? 5000 + i : 10 + i,
+    }),
+  );
+  const send = (path: string, json: unknown) => app.request(path, { method: 'POST', key: p.key, json });
+  expect((await send('/api/iris/runs', { runs })).status).toBe(201);
+  expect((await send('/api/iris/experts', { expertId: expert, version: 1, signature: `${tag} signature` })).status).toBe(201);
+  expect((await send('/api/iris/experts/' + expert + '/usage', {})).status).toBe(200);
+  expect(
+    (
+      await send('/api/iris/reports', {
+        kind: 'health',
+        healthScore: tag === 'b' ? 12 : 90,
+        overallHealth: tag === 'b' ? 'critical' : 'healthy',
+        severity: tag === 'b' ? 'critical' : 'info',
+        title: tag === 'b' ? 'B secret report' : 'A report',
+      })
+    ).status,
+  ).toBe(201);
+  expect(
+    (
+      await send('/api/iris/reflexions', {
+        expertId: expert,
+        kind: 'lesson',
+        context: tag === 'b' ? 'B secret context' : 'A context',
+        outcome: 'ok',
+        success: true,
+        impactScore: 0.5,
+      })
+    ).status,
+  ).toBe(201);
+}
+
+/** Everything B has, per table, straight from the database. */
+async function footprint(projectId: string) {
+  const [row] = await app.db.query<Record<string, number>>(
+    `select
+       (select count(*) from model_runs where project_id = $1)::int as runs,
+       (select coalesce(sum(usage_count), 0) from expert_signatures where project_id = $1)::int as usage,
+       (select count(*) from expert_signatures where project_id = $1)::int as experts,
+       (select count(*) from iris_reports where project_id = $1)::int as reports,
+       (select count(*) from reflexions where project_id = $1)::int as reflexions,
+       (select count(*) from api_keys where project_id = $1 and revoked_at is null)::int as keys`,
+    [projectId],
+  );
+  return row;
+}
+
+beforeAll(async () => {
+  app = await createTestApp();
+  a = await app.createProject('Project Alpha');
+  b = await app.createProject('Project Bravo');
+  await seed(a, 'a');
+  await seed(b, 'b');
+});
+afterAll(() => app.close());
+
+const READS = [
+  '/api/iris/overview',
+  '/api/iris/stats/tokens',
+  '/api/iris/stats/performance',
+  '/api/iris/experts',
+  '/api/iris/experts?active=true',
+  '/api/iris/reports',
+  '/api/iris/reflexions',
+  '/api/iris/reflexions?expertId=b-secret-expert',
+  '/api/iris/runs',
+  '/api/iris/runs?limit=100',
+];
+
+describe('tenant isolation', () => {
+  it('never shows project B in any read made with key A', async () => {
+    for (const path of READS) {
+      const res = await app.request(path, { key: a.key });
+      expect(res.status, path).toBe(200);
+      const text = await res.text();
+      expect(text, path).not.toContain(b.id);
+      expect(text, path).not.toContain('Bravo');
+      for (const marker of B_MARKERS) expect(text, `${path} leaks ${marker}`).not.toContain(marker);
+    }
+  });
+
+  it('counts only the key’s own project', async () => {
+    const overview = (await (await app.request('/api/iris/overview', { key: a.key })).json()) as Record<string, unknown>;
+    expect(overview).toMatchObject({ projectId: a.id, runs24h: 4, openCriticalReports: 0, latestHealthScore: 90, reflexions: 1 });
+    const tokens = (await (await app.request('/api/iris/stats/tokens', { key: a.key })).json()) as { totals: { runs: number } };
+    expect(tokens.totals.runs).toBe(4);
+    const perf = (await (await app.request('/api/iris/stats/performance', { key: a.key })).json()) as {
+      totals: { p99LatencyMs: number };
+    };
+    expect(perf.totals.p99LatencyMs).toBeLessThan(100);
+  });
+
+  it('refuses B’s projectId in A’s queries and bodies', async () => {
+    for (const path of READS) {
+      const sep = path.includes('?') ? '&' : '?';
+      const res = await app.request(`${path}${sep}projectId=${b.id}`, { key: a.key });
+      expect(res.status, path).toBe(403);
+    }
+    const writes: [string, unknown][] = [
+      ['/api/iris/runs', { projectId: b.id, runs: [sampleRun()] }],
+      ['/api/iris/experts', { projectId: b.id, expertId: 'x', version: 1, signature: 's' }],
+      ['/api/iris/experts/b-secret-expert/usage', { projectId: b.id }],
+      ['/api/iris/reports', { projectId: b.id, kind: 'k', healthScore: 1, overallHealth: 'healthy', severity: 'info', title: 't' }],
+      ['/api/iris/reflexions', { projectId: b.id, expertId: 'x', kind: 'k', context: 'c', outcome: 'o', success: true, impactScore: 0 }],
+    ];
+    for (const [path, json] of writes) {
+      const res = await app.request(path, { method: 'POST', key: a.key, json });
+      expect(res.status, path).toBe(403);
+    }
+  });
+
+  it('never changes B when A writes, even when A names B’s expert', async () => {
+    const before = await footprint(b.id);
+    const usage = await app.request('/api/iris/experts/b-secret-expert/usage', { method: 'POST', key: a.key });
+    expect(usage.status).toBe(404);
+    await app.request('/api/iris/runs', { method: 'POST', key: a.key, json: sampleRun({ expertId: 'b-secret-expert' }) });
+    await app.request('/api/iris/experts', {
+      method: 'POST',
+      key: a.key,
+      json: { expertId: 'b-secret-expert', version: 1, signature: 'hijack', active: true },
+    });
+    expect(await footprint(b.id)).toEqual(before);
+    // A's own write landed in A.
+    const own = (await (await app.request('/api/iris/experts', { key: a.key })).json()) as { data: { expertId: string }[] };
+    expect(own.data.map((e) => e.expertId)).toContain('b-secret-expert');
+    const bExperts = (await (await app.request('/api/iris/experts', { key: b.key })).json()) as { data: { signature: string }[] };
+    expect(bExperts.data.map((e) => e.signature)).toEqual(['b signature']);
+  });
+});

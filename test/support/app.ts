@@ -1,0 +1,118 @@
+/**
+ * A whole Iris instance for route tests: real PGlite with the real migrations,
+ * the real api/ modules routed by the file tree, services injected per instance.
+ */
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../lib/config.js';
+import { createPgliteDb } from '../../lib/db/pglite.js';
+import type { SqlDb } from '../../lib/db/types.js';
+import { createLogger } from '../../lib/log.js';
+import { createFileRouter, loadFileRoutes, type FileRoute } from '../../lib/server/index.js';
+import { createServices, type Services } from '../../lib/services.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const API_DIR = fileURLToPath(new URL('../../api', import.meta.url));
+
+let routesPromise: Promise<FileRoute[]> | null = null;
+export const apiRoutes = () => (routesPromise ??= loadFileRoutes(API_DIR));
+
+export interface TestProject {
+  id: string;
+  name: string;
+  key: string;
+  keyId: string;
+}
+
+export interface TestApp {
+  services: Services;
+  db: SqlDb;
+  /** Sends a request to the app; `path` is relative to the origin. */
+  request(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<Response>;
+  /** Creates a project and a key for it through the admin API. */
+  createProject(name: string): Promise<TestProject>;
+  /** Logs written by the app, for tests that grep them for secrets. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  db?: SqlDb;
+  now?: () => number;
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const db = options.db ?? (await createPgliteDb({ dataDir: null }));
+  const logs: string[] = [];
+  const services = await createServices({
+    config: loadConfig({ IRIS_ADMIN_TOKEN: ADMIN_TOKEN, ...options.env }),
+    db,
+    log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const fetch = createFileRouter(await apiRoutes(), { services });
+
+  const request: TestApp['request'] = (path, init = {}) => {
+    const { key, json, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (key) headers.set('authorization', `Bearer ${key}`);
+    let body = rest.body;
+    if (json !== undefined) {
+      body = JSON.stringify(json);
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    }
+    return fetch(new Request(`http://iris.test${path}`, { ...rest, headers, body }));
+  };
+
+  return {
+    services,
+    db,
+    logs,
+    request,
+    async createProject(name) {
+      const p = await request('/api/admin/projects', { method: 'POST', key: ADMIN_TOKEN, json: { name } });
+      if (p.status !== 201) throw new Error(`create project: ${p.status} ${await p.text()}`);
+      const project = (await p.json()) as { id: string; name: string };
+      const k = await request('/api/admin/api-keys', {
+        method: 'POST',
+        key: ADMIN_TOKEN,
+        json: { projectId: project.id, label: 'test' },
+      });
+      if (k.status !== 201) throw new Error(`create key: ${k.status} ${await k.text()}`);
+      const key = (await k.json()) as { id: string; key: string };
+      return { id: project.id, name: project.name, key: key.key, keyId: key.id };
+    },
+    async close() {
+      await services.close();
+    },
+  };
+}
+
+/** Row counts of every tenant table, per project: a fingerprint that must not move when a request is refused. */
+export async function rowCounts(db: SqlDb): Promise<Record<string, number>> {
+  const rows = await db.query<{ t: string; n: number }>(`
+    select 'model_runs' as t, count(*)::int as n from model_runs
+    union all select 'expert_signatures', coalesce(sum(usage_count), 0)::int + count(*)::int from expert_signatures
+    union all select 'reflexions', count(*)::int from reflexions
+    union all select 'iris_reports', count(*)::int from iris_reports
+    union all select 'projects', count(*)::int from projects
+    union all select 'api_keys', count(*)::int + count(revoked_at)::int from api_keys`);
+  return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
+}
+
+/** A run body clients would send. */
+export function sampleRun(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    expertId: 'planner',
+    agentId: 'agent-1',
+    model: 'gpt-4o-mini',
+    promptVersion: 'v3',
+    inputTokens: 800,
+    outputTokens: 200,
+    costUsd: 0.0012,
+    latencyMs: 420,
+    confidence: 0.9,
+    outcome: 'success',
+    ...overrides,
+  };
+}
