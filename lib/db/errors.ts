@@ -21,6 +21,12 @@ export class DbError extends Error {
 
   /** True when the database itself could not be reached or did not answer in time. */
   get unavailable(): boolean {
-    return this.sqlState === 'connection' || this.sqlState === 'timeout' || this.sqlState.startsWith('08');
+    // 08xxx: Postgres connection exceptions; PGRST000-003: PostgREST could not reach or pool the database.
+    return (
+      this.sqlState === 'connection' ||
+      this.sqlState === 'timeout' ||
+      this.sqlState.startsWith('08') ||
+      /^PGRST00[0-3]$/.test(this.sqlState)
+    );
   }
 }

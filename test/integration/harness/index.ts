@@ -1,0 +1,6 @@
+// Node-only helpers for integration tests: throwaway servers on free ports,
+// stopped by PID. run.ts uses them for the shared servers; a fault test can
+// start its own to stop or pause without disturbing other suites.
+export { freePort } from './free-port.js';
+export { startPostgres, type PostgresServer, type StartPostgresOptions } from './postgres.js';
+export { startRedis, type RedisServer, type StartRedisOptions } from './redis.js';
