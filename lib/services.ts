@@ -3,7 +3,9 @@ import { loadConfig, type Config } from './config.js';
 import { createDb } from './db/create.js';
 import type { Db } from './db/types.js';
 import { createKeyVerifier, type KeyVerifier } from './auth/index.js';
+import { createKv, type KvStore } from './kv/index.js';
 import { createLogger, type Logger } from './log.js';
+import { createFleet, createInstruments, instrumentDb, type Fleet, type Instruments } from './telemetry/index.js';
 
 /**
  * Everything a request handler needs, built once per instance (one Vercel
@@ -15,6 +17,13 @@ export interface Services {
   log: Logger;
   background: Background;
   keys: KeyVerifier;
+  kv: KvStore;
+  metrics: Instruments;
+  fleet: Fleet;
+  /** Random id of this instance, for the fleet view. */
+  instanceId: string;
+  /** True on the local server (`npm run dev`, benchmarks): enables conveniences such as the benchmark's cache bypass. */
+  local: boolean;
   /** Epoch ms when this instance started. */
   startedAt: number;
   /** Current time in epoch ms; injected in tests. */
@@ -31,15 +40,25 @@ export interface ServicesOptions {
   db?: Db;
   /** @default a JSON logger at info level */
   log?: Logger;
+  /** @default the store `config.kv` names */
+  kv?: KvStore;
   /** @default Date.now */
   now?: () => number;
+  /** @default false */
+  local?: boolean;
+  /** Register process gauges. @default true */
+  processMetrics?: boolean;
 }
 
 export async function createServices(options: ServicesOptions = {}): Promise<Services> {
   const config = options.config ?? loadConfig();
   const log = options.log ?? createLogger({ level: config.logLevel });
   const now = options.now ?? Date.now;
-  const db = options.db ?? (await createDb(config.db));
+  const metrics = createInstruments({ version: config.version, processMetrics: options.processMetrics ?? true });
+  const rawDb = options.db ?? (await createDb(config.db));
+  const db = instrumentDb(rawDb, metrics);
+  const kv = options.kv ?? createKv(config.kv);
+  const instanceId = crypto.randomUUID();
   const background = createBackground({
     onError: (error, label) => log.error('background task failed', { task: label, error }),
   });
@@ -49,10 +68,16 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     log,
     background,
     keys: createKeyVerifier({ db }),
+    kv,
+    metrics,
+    fleet: createFleet({ kv, registry: metrics.registry, instanceId, now }),
+    instanceId,
+    local: options.local ?? false,
     startedAt: now(),
     now,
     async close() {
       await background.drain();
+      metrics.stop();
       await db.close();
     },
   };

@@ -75,7 +75,7 @@ export function defineRoute(definition: RouteDefinition): Route {
   const paramNames = [...definition.path.matchAll(/:([A-Za-z]\w*)/g)].map((m) => m[1]!);
   const app = new Hono<AppEnv>();
 
-  app.use('*', requestContext(definition.access));
+  app.use('*', requestContext(definition.path, definition.access));
   app.options(definition.path, (c) => {
     const cors = corsHeaders(c.req.header('origin') ?? null, c.var.services.config.corsOrigins, { methods: allow });
     return c.body(null, 204, { Allow: allow.join(', '), ...(cors ?? {}) });
@@ -119,8 +119,9 @@ function vercelPathToUrl(request: Request, paramNames: string[]): Request {
   return new Request(url, request);
 }
 
-function requestContext(routeAccess: Access): MiddlewareHandler<AppEnv> {
+function requestContext(routePath: string, routeAccess: Access): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    const started = performance.now();
     const requestId = requestIdFrom(c.req.header('x-request-id') ?? null);
     c.set('requestId', requestId);
     try {
@@ -131,6 +132,10 @@ function requestContext(routeAccess: Access): MiddlewareHandler<AppEnv> {
     }
     await next();
     finalizeHeaders(c, routeAccess);
+    // Once per request, errors and 304s included; labelled by the template, never the raw path.
+    const { metrics, fleet, background } = c.var.services;
+    metrics.recordHttp(routePath, c.req.method, c.res.status, (performance.now() - started) / 1000);
+    if (fleet) void background.run('metrics.publish', () => fleet.publishIfDue());
   };
 }
 
@@ -169,17 +174,28 @@ function access(kind: Access): MiddlewareHandler<AppEnv> {
       const token = bearerToken(c.req.header('authorization'));
       const [given, wanted] = await Promise.all([sha256Hex(token ?? ''), sha256Hex(expected)]);
       if (!token || !timingSafeEqualString(given, wanted)) {
+        c.var.services.metrics.authFailure('admin_token');
         throw unauthorized('The admin token is missing or wrong: send "Authorization: Bearer $IRIS_ADMIN_TOKEN".');
       }
       await next();
     };
   }
   return async (c, next) => {
+    const { keys, metrics } = c.var.services;
     const token = bearerToken(c.req.header('authorization'));
-    if (!token) throw unauthorized();
-    if (!looksLikeApiKey(token)) throw unauthorized('The API key is malformed: Iris keys look like iris_sk_<43 characters>.');
-    const project = await c.var.services.keys.verify(await sha256Hex(token));
-    if (!project) throw unauthorized('The API key is unknown or has been revoked.');
+    if (!token) {
+      metrics.authFailure('missing');
+      throw unauthorized();
+    }
+    if (!looksLikeApiKey(token)) {
+      metrics.authFailure('malformed');
+      throw unauthorized('The API key is malformed: Iris keys look like iris_sk_<43 characters>.');
+    }
+    const project = await keys.verify(await sha256Hex(token));
+    if (!project) {
+      metrics.authFailure('unknown_or_revoked');
+      throw unauthorized('The API key is unknown or has been revoked.');
+    }
     c.set('project', project);
     await next();
   };

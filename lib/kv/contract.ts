@@ -207,6 +207,23 @@ export function runKvContract(name: string, factory: () => KvContractSubject | P
       await eventually(() => kv.get(key('later')), null);
     });
 
+    it('appends to a missing key and to an existing one, keeping its ttl', async () => {
+      expect(await kv.append(key('dir'), 'a ')).toBe(2);
+      expect(await kv.append(key('dir'), 'bc ')).toBe(5);
+      expect(await kv.get(key('dir'))).toBe('a bc ');
+      await kv.set(key('dir-ttl'), 'x', { ttlMs: subject.shortTtlMs });
+      await kv.append(key('dir-ttl'), 'y');
+      expect(await kv.get(key('dir-ttl'))).toBe('xy');
+      await subject.elapse(subject.shortTtlMs);
+      await eventually(() => kv.get(key('dir-ttl')), null);
+    });
+
+    it('keeps every one of many concurrent appends', async () => {
+      await Promise.all(Array.from({ length: 50 }, (_, i) => kv.append(key('many'), `${i} `)));
+      const parts = ((await kv.get(key('many'))) ?? '').trim().split(' ').map(Number);
+      expect(parts.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    });
+
     it('deletes with delIfEquals only when the value matches', async () => {
       await kv.set(key('owned'), 'token-a');
       expect(await kv.delIfEquals(key('owned'), 'token-b')).toBe(false);

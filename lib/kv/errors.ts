@@ -1,5 +1,5 @@
 /** A `KvStore` method name, as recorded on a `KvError`. */
-export type KvOp = 'get' | 'mget' | 'set' | 'del' | 'incr' | 'pexpire' | 'delIfEquals';
+export type KvOp = 'get' | 'mget' | 'set' | 'del' | 'incr' | 'append' | 'pexpire' | 'delIfEquals';
 
 /**
  * Why a KV call failed: `timeout` when the store did not answer within its

@@ -164,6 +164,14 @@ export function createMemoryKv(options: MemoryKvOptions = {}): MemoryKv {
       return next;
     },
 
+    async append(key, value) {
+      const entry = touch(key);
+      const next = (entry?.value ?? '') + value;
+      refuseOversized(key, next);
+      write(key, next, entry?.expiresAt ?? Infinity);
+      return next.length;
+    },
+
     async pexpire(key, ttlMs) {
       const whole = wholeTtlMs(ttlMs);
       const entry = touch(key);

@@ -59,6 +59,14 @@ export interface KvStore {
   incr(key: string): Promise<number>;
 
   /**
+   * Appends `value` to the string at `key` (a missing key counts as empty) and
+   * resolves the new length in UTF-16 code units for the memory store and in
+   * bytes for Redis (Redis `APPEND`); an existing TTL is kept. Atomic, so many
+   * writers can add to one list-like key, such as the fleet metrics directory.
+   */
+  append(key: string, value: string): Promise<number>;
+
+  /**
    * Sets the TTL of an existing key to `ttlMs` from now (Redis `PEXPIRE`).
    * Resolves `false` when the key does not exist.
    */

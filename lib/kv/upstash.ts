@@ -188,6 +188,10 @@ export function createUpstashKv(options: UpstashKvOptions): UpstashKv {
       return run('incr', () => redis.incr(key));
     },
 
+    append(key, value) {
+      return run('append', () => redis.append(key, value));
+    },
+
     async pexpire(key, ttlMs) {
       const whole = wholeTtlMs(ttlMs);
       return (await run('pexpire', () => redis.pexpire(key, whole))) === 1;

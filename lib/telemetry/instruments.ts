@@ -1,0 +1,156 @@
+import { createRegistry, registerProcessMetrics, type Registry } from '../metrics/index.js';
+
+/**
+ * Every metric Iris exports, declared once with bounded labels. Routes are
+ * labelled by their template (`/api/iris/experts/:expertId/usage`), never by
+ * the raw path; no label ever holds an id, a key or user input.
+ * docs/observability.md explains each one.
+ */
+
+/** Buckets for request latency, in seconds, dense around the 150 ms / 200 ms targets. */
+export const HTTP_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2.5, 5, 10];
+/** Buckets for database and KV calls, in seconds. */
+export const DEPENDENCY_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+export type CircuitStateName = 'closed' | 'half-open' | 'open';
+export const CIRCUIT_STATE_VALUE: Record<CircuitStateName, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+export interface InstrumentsOptions {
+  /** Registry to declare the metrics in. @default a new registry */
+  registry?: Registry;
+  /** Reported as `iris_build_info{version}`. */
+  version: string;
+  /** Register process gauges (memory, uptime, event-loop lag). @default true */
+  processMetrics?: boolean;
+}
+
+export function createInstruments(options: InstrumentsOptions) {
+  const registry = options.registry ?? createRegistry();
+
+  const httpRequests = registry.counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by route template, method and status code.',
+    labelNames: ['route', 'method', 'status'],
+  });
+  const httpDuration = registry.histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from receiving a request to handing back its response, by route template and method.',
+    labelNames: ['route', 'method'],
+    buckets: HTTP_BUCKETS_S,
+    sketch: true,
+  });
+  const cacheRequests = registry.counter({
+    name: 'cache_requests_total',
+    help: 'Cache lookups by layer (l1, l2) and result (hit, miss, stale).',
+    labelNames: ['layer', 'result'],
+  });
+  const cacheCoalesced = registry.counter({
+    name: 'cache_coalesced_total',
+    help: 'Requests that shared another request’s computation instead of running their own, by scope (local, fleet).',
+    labelNames: ['scope'],
+  });
+  const cacheStale = registry.counter({
+    name: 'cache_stale_served_total',
+    help: 'Stale values served, by reason (revalidate: while one refresh runs; error: the refresh failed).',
+    labelNames: ['reason'],
+  });
+  const kvDuration = registry.histogram({
+    name: 'kv_operation_duration_seconds',
+    help: 'Duration of KV (Redis) operations, by operation.',
+    labelNames: ['op'],
+    buckets: DEPENDENCY_BUCKETS_S,
+  });
+  const kvErrors = registry.counter({
+    name: 'kv_errors_total',
+    help: 'KV operations that failed or were skipped, by operation and reason (timeout, error, circuit_open).',
+    labelNames: ['op', 'reason'],
+  });
+  const circuitState = registry.gauge({
+    name: 'circuit_state',
+    help: 'Circuit breaker state by dependency: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['dependency'],
+    merge: 'max',
+  });
+  const dbRpc = registry.counter({
+    name: 'db_rpc_total',
+    help: 'Database RPC calls by function and result (ok, error).',
+    labelNames: ['fn', 'result'],
+  });
+  const dbDuration = registry.histogram({
+    name: 'db_rpc_duration_seconds',
+    help: 'Database RPC duration, by function.',
+    labelNames: ['fn'],
+    buckets: DEPENDENCY_BUCKETS_S,
+    sketch: true,
+  });
+  const rateLimit = registry.counter({
+    name: 'rate_limit_decisions_total',
+    help: 'Rate-limit decisions by result (allowed, limited) and reason (ok, limit, timeout, error, cache_block).',
+    labelNames: ['result', 'reason'],
+  });
+  const authFailures = registry.counter({
+    name: 'auth_failures_total',
+    help: 'Requests refused by authentication, by reason.',
+    labelNames: ['reason'],
+  });
+  const runsIngested = registry.counter({
+    name: 'runs_ingested_total',
+    help: 'Model runs stored through POST /api/iris/runs.',
+  });
+  registry
+    .gauge({ name: 'iris_build_info', help: 'Always 1; the version label says what is deployed.', labelNames: ['version'], merge: 'max' })
+    .labels({ version: options.version })
+    .set(1);
+  circuitState.labels({ dependency: 'kv' }).set(0);
+
+  const processMetrics = options.processMetrics === false ? null : registerProcessMetrics(registry);
+
+  return {
+    registry,
+    /** Records one answered request; call exactly once per request. */
+    recordHttp(route: string, method: string, status: number, seconds: number): void {
+      const m = METHODS.has(method) ? method : 'other';
+      httpRequests.labels({ route, method: m, status: String(status) }).inc();
+      httpDuration.labels({ route, method: m }).observe(seconds);
+    },
+    recordDb(fn: string, ok: boolean, seconds: number): void {
+      dbRpc.labels({ fn, result: ok ? 'ok' : 'error' }).inc();
+      dbDuration.labels({ fn }).observe(seconds);
+    },
+    cacheLookup(layer: 'l1' | 'l2', result: 'hit' | 'miss' | 'stale'): void {
+      cacheRequests.labels({ layer, result }).inc();
+    },
+    cacheCoalesced(scope: 'local' | 'fleet'): void {
+      cacheCoalesced.labels({ scope }).inc();
+    },
+    cacheStale(reason: 'revalidate' | 'error'): void {
+      cacheStale.labels({ reason }).inc();
+    },
+    kvOperation(op: string, seconds: number): void {
+      kvDuration.labels({ op }).observe(seconds);
+    },
+    kvError(op: string, reason: 'timeout' | 'error' | 'circuit_open'): void {
+      kvErrors.labels({ op, reason }).inc();
+    },
+    circuit(dependency: string, state: CircuitStateName): void {
+      circuitState.labels({ dependency }).set(CIRCUIT_STATE_VALUE[state]);
+    },
+    rateLimitDecision(result: 'allowed' | 'limited', reason: 'ok' | 'limit' | 'timeout' | 'error' | 'cache_block'): void {
+      rateLimit.labels({ result, reason }).inc();
+    },
+    authFailure(reason: 'missing' | 'malformed' | 'unknown_or_revoked' | 'admin_token'): void {
+      authFailures.labels({ reason }).inc();
+    },
+    runsIngested(count: number): void {
+      runsIngested.inc(count);
+    },
+    /** Stops the process gauges' timers. */
+    stop(): void {
+      processMetrics?.stop();
+    },
+  };
+}
+
+export type Instruments = ReturnType<typeof createInstruments>;
