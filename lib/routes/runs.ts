@@ -81,7 +81,9 @@ export const runsRoute = defineRoute({
         p_project_id: c.var.project.id,
         p_runs: runs.map(toRunInput),
       });
-      return c.json({ inserted: row?.inserted ?? 0 }, 201);
+      const inserted = row?.inserted ?? 0;
+      c.var.services.metrics.runsIngested(inserted);
+      return c.json({ inserted }, 201);
     },
   },
 });

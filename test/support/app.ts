@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../lib/config.js';
 import { createPgliteDb } from '../../lib/db/pglite.js';
 import type { SqlDb } from '../../lib/db/types.js';
+import type { KvStore } from '../../lib/kv/index.js';
 import { createLogger } from '../../lib/log.js';
 import { createFileRouter, loadFileRoutes, type FileRoute } from '../../lib/server/index.js';
 import { createServices, type Services } from '../../lib/services.js';
@@ -37,7 +38,10 @@ export interface TestApp {
 
 export interface TestAppOptions {
   env?: Record<string, string>;
+  /** Share one database between several simulated instances. */
   db?: SqlDb;
+  /** Share one KV between several simulated instances. */
+  kv?: KvStore;
   now?: () => number;
 }
 
@@ -49,6 +53,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     db,
     log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.kv ? { kv: options.kv } : {}),
+    processMetrics: false,
   });
   const fetch = createFileRouter(await apiRoutes(), { services });
 
