@@ -1,0 +1,50 @@
+import { BoundedMap } from './bounded-map.js';
+import type { RateLimitDecision, RateLimiter, RateLimitRule } from './types.js';
+
+export interface MemoryRateLimiterOptions {
+  /** Identifiers tracked at most; the least recently used are forgotten first. @default 100_000 */
+  maxIdentifiers?: number;
+  /** Clock in epoch ms, injected by tests. @default Date.now */
+  now?: () => number;
+}
+
+interface Windows {
+  window: number;
+  current: number;
+  previous: number;
+}
+
+const settled = Promise.resolve();
+
+/**
+ * The embedded limiter: the same sliding-window approximation as
+ * @upstash/ratelimit's `slidingWindow` (the previous fixed window's count,
+ * weighted by how much of it still overlaps the sliding window, plus the
+ * current window's count), held in process memory and bounded.
+ */
+export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}): RateLimiter {
+  const now = options.now ?? Date.now;
+  const state = new BoundedMap<string, Windows>(options.maxIdentifiers ?? 100_000);
+
+  return {
+    kind: 'memory',
+    async check(rule: RateLimitRule, identifier: string): Promise<RateLimitDecision> {
+      const at = now();
+      const window = Math.floor(at / rule.windowMs);
+      const key = `${rule.name}:${rule.limit}:${rule.windowMs}:${identifier}`;
+      let entry = state.get(key);
+      if (!entry || entry.window < window - 1) entry = { window, current: 0, previous: 0 };
+      else if (entry.window === window - 1) entry = { window, current: 0, previous: entry.current };
+      const overlap = 1 - (at % rule.windowMs) / rule.windowMs;
+      const used = Math.floor(entry.previous * overlap) + entry.current;
+      const resetAtMs = (window + 1) * rule.windowMs;
+      if (used >= rule.limit) {
+        state.set(key, entry);
+        return { allowed: false, reason: 'limit', limit: rule.limit, remaining: 0, resetAtMs, pending: settled };
+      }
+      entry.current += 1;
+      state.set(key, entry);
+      return { allowed: true, reason: 'ok', limit: rule.limit, remaining: Math.max(0, rule.limit - used - 1), resetAtMs, pending: settled };
+    },
+  };
+}
