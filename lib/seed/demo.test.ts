@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPgliteDb } from '../db/pglite.js';
+import type { SqlDb } from '../db/types.js';
+import { DEMO_PROJECT_NAME, seedDemo, seedProject } from './index.js';
+
+const NOW = new Date('2026-06-01T12:00:00Z');
+const DAY_MS = 86_400_000;
+
+let db: SqlDb;
+beforeAll(async () => {
+  db = await createPgliteDb({ dataDir: null });
+});
+afterAll(async () => {
+  await db.close();
+});
+
+describe('seedDemo', () => {
+  it('creates one demo project with the requested runs spread over the history', async () => {
+    const { projectId, runs } = await seedDemo(db, { runs: 5_000, days: 10, now: NOW });
+    expect(runs).toBe(5_000);
+    const [project] = await db.rpc('get_project', { p_project_id: projectId });
+    expect(project).toMatchObject({ name: DEMO_PROJECT_NAME, settings: { demo: true, seed: 42 } });
+
+    const [shape] = await db.query<Record<string, number | string>>(
+      `select count(*)::int as runs,
+              count(distinct model)::int as models,
+              count(distinct expert_id)::int as experts,
+              count(distinct agent_id)::int as agents,
+              count(distinct prompt_version)::int as prompt_versions,
+              avg((outcome = 'failure')::int)::float8 as failure_rate,
+              avg((outcome = 'partial')::int)::float8 as partial_rate,
+              min(created_at) as oldest, max(created_at) as newest,
+              bool_and(confidence is null or confidence between 0 and 1)::int as confidence_ok,
+              bool_and((outcome = 'success') = (error_type is null))::int as error_types_ok
+       from public.model_runs where project_id = $1`,
+      [projectId],
+    );
+    expect(shape).toMatchObject({ runs: 5_000, models: 6, experts: 8, agents: 12, prompt_versions: 3, confidence_ok: 1, error_types_ok: 1 });
+    expect(shape!.failure_rate).toBeGreaterThan(0.04);
+    expect(shape!.failure_rate).toBeLessThan(0.1);
+    expect(shape!.partial_rate).toBeGreaterThan(0.01);
+    expect(new Date(shape!.oldest!).getTime()).toBeGreaterThanOrEqual(NOW.getTime() - 10 * DAY_MS);
+    expect(new Date(shape!.newest!).getTime()).toBeLessThanOrEqual(NOW.getTime());
+
+    // Models differ in latency and price, as a dashboard should show.
+    const perModel = await db.query<{ model: string; p50: number; usd_per_run: number }>(
+      `select model, percentile_cont(0.5) within group (order by latency_ms) as p50, avg(cost_usd)::float8 as usd_per_run
+       from public.model_runs where project_id = $1 group by model`,
+      [projectId],
+    );
+    const p50 = Object.fromEntries(perModel.map((m) => [m.model, m.p50]));
+    expect(p50['claude-3-5-sonnet']).toBeGreaterThan(2 * p50['gpt-4o-mini']!);
+  });
+
+  it('adds experts with inactive older versions, reflexions and reports with one open critical', async () => {
+    const { projectId } = await seedDemo(db, { runs: 2_000, now: NOW, vacuum: false });
+    const experts = await db.rpc('list_experts', { p_project_id: projectId, p_active_only: false });
+    const active = experts.filter((e) => e.active);
+    expect(new Set(active.map((e) => e.expert_id)).size).toBe(active.length);
+    expect(active).toHaveLength(8);
+    expect(experts.length).toBeGreaterThan(active.length);
+    expect(active.every((e) => e.usage_count > 0)).toBe(true);
+
+    const reflexions = await db.rpc('list_reflexions', {
+      p_project_id: projectId,
+      p_expert_id: null,
+      p_limit: 1000,
+      p_before_created_at: null,
+      p_before_id: null,
+    });
+    expect(reflexions.length).toBeGreaterThanOrEqual(20);
+
+    const reports = await db.rpc('list_reports', { p_project_id: projectId, p_limit: 100, p_before_created_at: null, p_before_id: null });
+    expect(reports.filter((r) => r.severity === 'critical' && r.resolved_at === null)).toHaveLength(1);
+    expect(reports.some((r) => r.resolved_at !== null)).toBe(true);
+    expect(reports[0]).toMatchObject({ overall_health: 'degraded', health_score: 71 });
+  });
+
+  it('reproduces the same history from the same seed and now, and another from another seed', async () => {
+    const a = await seedDemo(db, { runs: 1_000, seed: 7, now: NOW, vacuum: false });
+    const b = await seedDemo(db, { runs: 1_000, seed: 7, now: NOW, vacuum: false });
+    const c = await seedDemo(db, { runs: 1_000, seed: 8, now: NOW, vacuum: false });
+    // Run ids derive from the project id, so compare everything else.
+    const withoutIds = (projectId: string) =>
+      db.query(
+        `select expert_id, agent_id, model, prompt_version, input_tokens, output_tokens, cost_usd::text, latency_ms,
+                confidence, outcome, error_type, created_at
+         from public.model_runs where project_id = $1 order by created_at, latency_ms`,
+        [projectId],
+      );
+    expect(await withoutIds(a.projectId)).toEqual(await withoutIds(b.projectId));
+    expect(await withoutIds(a.projectId)).not.toEqual(await withoutIds(c.projectId));
+  });
+
+  it('seeds the default 50,000 runs on PGlite', async () => {
+    const { projectId, runs } = await seedDemo(db, { now: NOW });
+    expect(runs).toBe(50_000);
+    const [overview] = await db.rpc('get_project_overview', { p_project_id: projectId });
+    expect(overview).toMatchObject({ active_experts: 8, open_critical_reports: 1 });
+  });
+
+  it('rejects options outside their range before touching the database', async () => {
+    await expect(seedDemo(db, { runs: -1 })).rejects.toThrow(/runs/);
+    await expect(seedDemo(db, { days: 0 })).rejects.toThrow(/days/);
+    await expect(seedDemo(db, { seed: 1.5 })).rejects.toThrow(/seed/);
+  });
+});
+
+describe('seedProject', () => {
+  it('creates a project whose key verifies and whose runs are stored', async () => {
+    const seeded = await seedProject(db, {
+      name: 'fixture',
+      runs: [{ expert_id: 'planner', model: 'm', input_tokens: 1, output_tokens: 1, cost_usd: 0, latency_ms: 5, outcome: 'success' }],
+    });
+    expect(seeded.apiKey).toMatch(/^iris_sk_/);
+    const [verified] = await db.rpc('verify_api_key', { p_key_hash: seeded.keyHash });
+    expect(verified).toMatchObject({ key_id: seeded.keyId, project_id: seeded.projectId, project_name: 'fixture' });
+    expect(await db.rpc('list_runs', { p_project_id: seeded.projectId, p_limit: 10, p_before_created_at: null, p_before_id: null })).toHaveLength(1);
+  });
+});
