@@ -2,7 +2,7 @@ import { createBackground, type Background } from './background.js';
 import { loadConfig, type Config } from './config.js';
 import { createDb } from './db/create.js';
 import type { Db } from './db/types.js';
-import { createKeyVerifier, type KeyVerifier } from './auth/index.js';
+import { createKeyUsage, createKeyVerifier, type KeyUsage, type KeyVerifier } from './auth/index.js';
 import { createKv, type KvStore } from './kv/index.js';
 import { createLogger, type Logger } from './log.js';
 import { createFleet, createInstruments, instrumentDb, type Fleet, type Instruments } from './telemetry/index.js';
@@ -17,6 +17,8 @@ export interface Services {
   log: Logger;
   background: Background;
   keys: KeyVerifier;
+  /** Per-key request counts, flushed in batches. */
+  keyUsage: KeyUsage;
   kv: KvStore;
   metrics: Instruments;
   fleet: Fleet;
@@ -62,12 +64,14 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   const background = createBackground({
     onError: (error, label) => log.error('background task failed', { task: label, error }),
   });
+  const keyUsage = createKeyUsage({ db, now, runInBackground: (label, task) => void background.run(label, task) });
   return {
     config,
     db,
     log,
     background,
     keys: createKeyVerifier({ db }),
+    keyUsage,
     kv,
     metrics,
     fleet: createFleet({ kv, registry: metrics.registry, instanceId, now }),
@@ -76,6 +80,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     startedAt: now(),
     now,
     async close() {
+      await background.run('keys.usage.flush', () => keyUsage.flush());
       await background.drain();
       metrics.stop();
       await db.close();

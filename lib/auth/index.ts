@@ -2,3 +2,4 @@ export { API_KEY_PREFIX, displayPrefix, generateApiKey, looksLikeApiKey, sha256H
 export { bearerToken } from './bearer.js';
 export { timingSafeEqualString } from './constant-time.js';
 export { createKeyVerifier, type KeyVerifier, type KeyVerifierOptions, type ProjectContext } from './verifier.js';
+export { createKeyUsage, type KeyUsage, type KeyUsageOptions } from './usage.js';

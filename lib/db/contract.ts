@@ -221,8 +221,28 @@ export function runDbContract(name: string, makeDb: () => Promise<Db>): void {
         const listed = await db.rpc('list_api_keys', { p_project_id: projectId });
         expect(listed).toHaveLength(1);
         expect(Object.keys(listed[0]!).sort()).toEqual(
-          ['created_at', 'id', 'label', 'last_used_at', 'prefix', 'project_id', 'revoked_at'].sort(),
+          ['created_at', 'id', 'label', 'last_used_at', 'prefix', 'project_id', 'revoked_at', 'usage_count'].sort(),
         );
+        expect(listed[0]!.usage_count).toBe(0);
+      });
+
+      it('adds batched usage counts and only moves last_used_at forward', async () => {
+        const projectId = await newProject('usage');
+        const key = await newKey(projectId);
+        const at = (iso: string) => ({ key_id: key.id, last_used_at: iso });
+        expect(
+          await db.rpc('record_key_usage', {
+            p_usage: [
+              { ...at('2026-01-02T00:00:00Z'), count: 5 },
+              { ...at('2026-01-01T00:00:00Z'), count: 2 },
+              { key_id: '00000000-0000-4000-8000-000000000000', count: 9, last_used_at: '2026-01-01T00:00:00Z' },
+            ],
+          }),
+        ).toEqual([{ updated: 1 }]);
+        await db.rpc('record_key_usage', { p_usage: [{ ...at('2025-12-31T00:00:00Z'), count: 1 }] });
+        const [listed] = await db.rpc('list_api_keys', { p_project_id: projectId });
+        expect(listed).toMatchObject({ usage_count: 8, last_used_at: '2026-01-02T00:00:00+00:00' });
+        expect(await db.rpc('record_key_usage', { p_usage: [] })).toEqual([{ updated: 0 }]);
       });
 
       it('verifies a live key and returns its project and stored hash', async () => {

@@ -30,10 +30,11 @@ const RPC_NAMES: Record<RpcName, true> = {
   revoke_api_key: true,
   rotate_api_key: true,
   list_api_keys: true,
+  record_key_usage: true,
 };
 
 /** jsonb parameters: always sent as JSON text, even when the value is a JSON string or number. */
-const JSON_ARGS = new Set(['p_runs', 'p_settings', 'p_performance', 'p_data']);
+const JSON_ARGS = new Set(['p_runs', 'p_settings', 'p_performance', 'p_data', 'p_usage']);
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const ARG_NAME = /^p_[a-z0-9_]+$/;

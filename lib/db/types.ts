@@ -235,7 +235,12 @@ export interface RpcMap {
     args: { p_key_id: Uuid; p_new_key_hash: string; p_new_prefix: string };
     row: ApiKeyRow & { old_key_hash: string };
   };
-  list_api_keys: { args: { p_project_id: Uuid }; row: ApiKeyRow };
+  list_api_keys: { args: { p_project_id: Uuid }; row: ApiKeyRow & { usage_count: number } };
+  /** Adds batched per-key request counts; returns how many keys were updated. */
+  record_key_usage: {
+    args: { p_usage: { key_id: Uuid; count: number; last_used_at: Timestamp }[] };
+    row: { updated: number };
+  };
 }
 
 export type RpcName = keyof RpcMap;

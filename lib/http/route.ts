@@ -197,6 +197,7 @@ function access(kind: Access): MiddlewareHandler<AppEnv> {
       throw unauthorized('The API key is unknown or has been revoked.');
     }
     c.set('project', project);
+    c.var.services.keyUsage.record(project.keyId);
     await next();
   };
 }

@@ -23,7 +23,9 @@ create table if not exists public.api_keys (
   label text check (length(label) <= 200),
   created_at timestamptz not null default now(),
   last_used_at timestamptz,
-  revoked_at timestamptz
+  revoked_at timestamptz,
+  -- Requests made with the key, added in batches by record_key_usage (never one write per request).
+  usage_count bigint not null default 0 check (usage_count >= 0)
 );
 
 create table if not exists public.model_runs (

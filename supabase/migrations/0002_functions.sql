@@ -146,21 +146,50 @@ returns table (
   label text,
   created_at timestamptz,
   last_used_at timestamptz,
-  revoked_at timestamptz
+  revoked_at timestamptz,
+  usage_count bigint
 )
 language sql
 stable
 set search_path = public
 as $$
-  select a.id, a.project_id, a.prefix, a.label, a.created_at, a.last_used_at, a.revoked_at
+  select a.id, a.project_id, a.prefix, a.label, a.created_at, a.last_used_at, a.revoked_at, a.usage_count
   from api_keys a
   where a.project_id = p_project_id
   order by a.created_at desc, a.id desc;
 $$;
 
 comment on function public.list_api_keys(uuid) is
-  'Returns every key of the project, revoked ones included, newest first, never the hashes. '
-  'Served by api_keys_project_created_idx.';
+  'Returns every key of the project, revoked ones included, newest first, with its usage count, '
+  'never the hashes. Served by api_keys_project_created_idx.';
+
+create or replace function public.record_key_usage(p_usage jsonb)
+returns table (updated integer)
+language sql
+volatile
+set search_path = public
+as $$
+  -- One UPDATE for a whole batch ([{key_id, count, last_used_at}]) that an
+  -- instance collected in memory: counts add up, last_used_at only moves forward.
+  with batch as (
+    select u.key_id, sum(u.count)::bigint as count, max(u.last_used_at) as last_used_at
+    from jsonb_to_recordset(coalesce(p_usage, '[]'::jsonb)) as u (key_id uuid, count bigint, last_used_at timestamptz)
+    where u.count > 0
+    group by u.key_id
+  ), upd as (
+    update api_keys a
+    set usage_count = a.usage_count + b.count,
+        last_used_at = greatest(a.last_used_at, b.last_used_at)
+    from batch b
+    where a.id = b.key_id
+    returning 1
+  )
+  select count(*)::integer from upd;
+$$;
+
+comment on function public.record_key_usage(jsonb) is
+  'Adds a batch of per-key request counts to api_keys.usage_count, moves last_used_at forward, and '
+  'returns how many keys were updated. Served by api_keys_pkey.';
 
 -- ---------------------------------------------------------------- projects --
 

@@ -18,7 +18,7 @@ begin
     join pg_namespace n on n.oid = p.pronamespace
     where n.nspname = 'public'
       and p.proname in (
-        'verify_api_key', 'create_api_key', 'revoke_api_key', 'rotate_api_key', 'list_api_keys',
+        'verify_api_key', 'create_api_key', 'revoke_api_key', 'rotate_api_key', 'list_api_keys', 'record_key_usage',
         'create_project', 'list_projects', 'get_project',
         'ingest_runs', 'list_runs', 'get_project_overview', 'get_token_stats', 'get_performance_stats',
         'list_experts', 'upsert_expert_signature', 'increment_expert_usage',

@@ -314,6 +314,17 @@ describe('admin', () => {
     expect((await app.request(`/api/admin/api-keys/${p.keyId}/rotate`, { method: 'POST', key: ADMIN_TOKEN })).status).toBe(404);
   });
 
+  it('counts key usage in batches and lists it', async () => {
+    const p = await app.createProject('Usage');
+    for (let i = 0; i < 5; i++) await app.request('/api/iris/overview', { key: p.key });
+    await app.services.keyUsage.flush();
+    const list = (await json(await app.request(`/api/admin/api-keys?projectId=${p.id}`, { key: ADMIN_TOKEN }))) as {
+      data: { usageCount: number; lastUsedAt: string | null }[];
+    };
+    expect(list.data[0]!.usageCount).toBe(5);
+    expect(list.data[0]!.lastUsedAt).not.toBeNull();
+  });
+
   it('validates admin input', async () => {
     expect((await app.request('/api/admin/projects', { method: 'POST', key: ADMIN_TOKEN, json: { name: '' } })).status).toBe(422);
     expect((await app.request('/api/admin/api-keys?projectId=nope', { key: ADMIN_TOKEN })).status).toBe(422);
