@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { createCircuitBreaker, type CircuitState } from './circuit-breaker.js';
+import { createManualClock } from './testing.js';
+
+function setup(options: Parameters<typeof createCircuitBreaker>[0] = {}) {
+  const clock = createManualClock();
+  const changes: CircuitState[] = [];
+  const breaker = createCircuitBreaker({
+    failureThreshold: 3,
+    cooldownMs: 1000,
+    now: clock.now,
+    onStateChange: (state) => changes.push(state),
+    ...options,
+  });
+  const fail = (n: number) => {
+    for (let i = 0; i < n; i++) if (breaker.tryAcquire()) breaker.failure();
+  };
+  return { clock, breaker, changes, fail };
+}
+
+describe('createCircuitBreaker', () => {
+  it('starts closed and lets every call through', () => {
+    const { breaker } = setup();
+    expect(breaker.state).toBe('closed');
+    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.tryAcquire()).toBe(true);
+  });
+
+  it('opens after the configured number of consecutive failures', () => {
+    const { breaker, fail } = setup();
+    fail(2);
+    expect(breaker.state).toBe('closed');
+    fail(1);
+    expect(breaker.state).toBe('open');
+    expect(breaker.tryAcquire()).toBe(false);
+  });
+
+  it('does not open when a success interrupts the run of failures', () => {
+    const { breaker, fail } = setup();
+    fail(2);
+    breaker.tryAcquire();
+    breaker.success();
+    fail(2);
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('opens on the failure ratio of the window once it holds enough calls', () => {
+    const { breaker } = setup({ failureThreshold: 100, failureRatio: 0.5, minCallsForRatio: 10, windowMs: 1000 });
+    for (let i = 0; i < 10; i++) {
+      breaker.tryAcquire();
+      if (i % 2 === 1) breaker.failure();
+      else breaker.success();
+    }
+    expect(breaker.state).toBe('open');
+  });
+
+  it('forgets the ratio of a window once it is over', () => {
+    const { clock, breaker } = setup({ failureThreshold: 100, failureRatio: 0.5, minCallsForRatio: 4, windowMs: 1000 });
+    for (let i = 0; i < 3; i++) breaker.failure();
+    clock.advance(1000);
+    breaker.failure();
+    breaker.success();
+    breaker.success();
+    breaker.success();
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('half-opens after the cooldown and lets exactly one probe through', () => {
+    const { clock, breaker, fail } = setup();
+    fail(3);
+    clock.advance(999);
+    expect(breaker.tryAcquire()).toBe(false);
+    clock.advance(1);
+    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.state).toBe('half-open');
+    expect(breaker.tryAcquire()).toBe(false);
+  });
+
+  it('closes when the probe succeeds', () => {
+    const { clock, breaker, fail } = setup();
+    fail(3);
+    clock.advance(1000);
+    breaker.tryAcquire();
+    breaker.success();
+    expect(breaker.state).toBe('closed');
+    expect(breaker.tryAcquire()).toBe(true);
+  });
+
+  it('opens again for a full cooldown when the probe fails', () => {
+    const { clock, breaker, fail } = setup();
+    fail(3);
+    clock.advance(1000);
+    breaker.tryAcquire();
+    breaker.failure();
+    expect(breaker.state).toBe('open');
+    clock.advance(999);
+    expect(breaker.tryAcquire()).toBe(false);
+  });
+
+  it('reports each state change once', () => {
+    const { clock, breaker, changes, fail } = setup();
+    fail(10);
+    clock.advance(1000);
+    breaker.tryAcquire();
+    breaker.success();
+    expect(changes).toEqual(['open', 'half-open', 'closed']);
+  });
+
+  it('keeps working when the state-change callback throws', () => {
+    const { breaker, fail } = setup({
+      onStateChange: () => {
+        throw new Error('logger down');
+      },
+    });
+    fail(3);
+    expect(breaker.state).toBe('open');
+  });
+
+  it('refuses invalid options, naming them', () => {
+    expect(() => createCircuitBreaker({ failureThreshold: 0 })).toThrow(/failureThreshold/);
+    expect(() => createCircuitBreaker({ failureRatio: 1.5 })).toThrow(/failureRatio/);
+    expect(() => createCircuitBreaker({ cooldownMs: -1 })).toThrow(/cooldownMs/);
+  });
+});
