@@ -3,9 +3,10 @@ import { loadConfig, type Config } from './config.js';
 import { createDb } from './db/create.js';
 import type { Db } from './db/types.js';
 import { createKeyUsage, createKeyVerifier, type KeyUsage, type KeyVerifier } from './auth/index.js';
+import { createTieredCache, type TieredCache, type TieredCacheOptions } from './cache/index.js';
 import { createKv, type KvStore } from './kv/index.js';
 import { createLogger, type Logger } from './log.js';
-import { createFleet, createInstruments, instrumentDb, type Fleet, type Instruments } from './telemetry/index.js';
+import { cacheObserver, createFleet, createInstruments, instrumentDb, type Fleet, type Instruments } from './telemetry/index.js';
 
 /**
  * Everything a request handler needs, built once per instance (one Vercel
@@ -20,6 +21,8 @@ export interface Services {
   /** Per-key request counts, flushed in batches. */
   keyUsage: KeyUsage;
   kv: KvStore;
+  /** The two-tier read cache (L1 in this instance, L2 in the KV). */
+  cache: TieredCache;
   metrics: Instruments;
   fleet: Fleet;
   /** Random id of this instance, for the fleet view. */
@@ -44,6 +47,8 @@ export interface ServicesOptions {
   log?: Logger;
   /** @default the store `config.kv` names */
   kv?: KvStore;
+  /** Extra options of the tiered cache (tests inject clocks and sleeps). */
+  cache?: Partial<TieredCacheOptions>;
   /** @default Date.now */
   now?: () => number;
   /** @default false */
@@ -64,15 +69,26 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   const background = createBackground({
     onError: (error, label) => log.error('background task failed', { task: label, error }),
   });
+  const cache = createTieredCache({
+    kv,
+    now,
+    background,
+    log,
+    observer: cacheObserver(metrics, true),
+    // Across a fleet sharing Redis, one instance computes a cold key while the others wait for it in L2.
+    fleetLock: kv.kind === 'upstash' ? {} : false,
+    ...options.cache,
+  });
   const keyUsage = createKeyUsage({ db, now, runInBackground: (label, task) => void background.run(label, task) });
   return {
     config,
     db,
     log,
     background,
-    keys: createKeyVerifier({ db }),
+    keys: createKeyVerifier({ db, cache }),
     keyUsage,
     kv,
+    cache,
     metrics,
     fleet: createFleet({ kv, registry: metrics.registry, instanceId, now }),
     instanceId,

@@ -1,4 +1,6 @@
+import { AUTH_SCOPE, CACHE_POLICIES, cacheKey, type TieredCache } from '../cache/index.js';
 import type { Db, Json, Uuid } from '../db/types.js';
+import { unauthorized } from '../errors.js';
 import { timingSafeEqualString } from './constant-time.js';
 
 /** The tenant an API key belongs to: the only source of a request's project. */
@@ -11,22 +13,66 @@ export interface ProjectContext {
 
 export interface KeyVerifierOptions {
   db: Db;
+  /**
+   * Caches lookups by key hash (never the key) under the `auth` policy. Revoke
+   * and rotate bump the auth generation, so every instance drops its copies.
+   * @default no cache: every request asks the database
+   */
+  cache?: TieredCache;
+}
+
+export interface VerifyOptions {
+  /** Runs before a lookup that has to go to the database (a cache miss), e.g. a per-IP limit that may throw. */
+  beforeDatabase?: () => Promise<void>;
 }
 
 export interface KeyVerifier {
   /** The project of the key whose SHA-256 hex digest is `keyHash`, or null for unknown and revoked keys. */
-  verify(keyHash: string): Promise<ProjectContext | null>;
+  verify(keyHash: string, options?: VerifyOptions): Promise<ProjectContext | null>;
+  /** Makes every instance look keys up again (after a revoke or rotate). */
+  invalidate(): Promise<void>;
 }
 
+/** Thrown inside the cached compute for an unknown key, so the miss is never cached. */
+const UNKNOWN = unauthorized('The API key is unknown or has been revoked.');
+
 export function createKeyVerifier(options: KeyVerifierOptions): KeyVerifier {
-  const { db } = options;
+  const { db, cache } = options;
+
+  async function lookup(keyHash: string): Promise<ProjectContext | null> {
+    const [row] = await db.rpc('verify_api_key', { p_key_hash: keyHash });
+    // The lookup is by hash equality in an index; compare the stored digest
+    // again in constant time so no code path branches on partial matches.
+    if (!row || !timingSafeEqualString(row.key_hash, keyHash)) return null;
+    return { id: row.project_id, name: row.project_name, settings: row.settings, keyId: row.key_id };
+  }
+
   return {
-    async verify(keyHash) {
-      const [row] = await db.rpc('verify_api_key', { p_key_hash: keyHash });
-      // The lookup is by hash equality in an index; compare the stored digest
-      // again in constant time so no code path branches on partial matches.
-      if (!row || !timingSafeEqualString(row.key_hash, keyHash)) return null;
-      return { id: row.project_id, name: row.project_name, settings: row.settings, keyId: row.key_id };
+    async verify(keyHash, verifyOptions = {}) {
+      if (!cache) {
+        await verifyOptions.beforeDatabase?.();
+        return lookup(keyHash);
+      }
+      try {
+        const result = await cache.getOrCompute(
+          cacheKey(AUTH_SCOPE, 'auth', { keyHash }),
+          async () => {
+            await verifyOptions.beforeDatabase?.();
+            const project = await lookup(keyHash);
+            // Unknown keys are not cached: a flood of random keys must not fill the cache or the KV.
+            if (!project) throw UNKNOWN;
+            return JSON.stringify(project);
+          },
+          { policy: CACHE_POLICIES.auth },
+        );
+        return JSON.parse(result.value) as ProjectContext;
+      } catch (error) {
+        if (error === UNKNOWN) return null;
+        throw error;
+      }
+    },
+    async invalidate() {
+      await cache?.bump(AUTH_SCOPE, 'auth');
     },
   };
 }

@@ -37,6 +37,8 @@ export interface AppEnv {
     requestId: string;
     services: Services;
     project: ProjectContext;
+    /** Time spent authenticating, in ms, for Server-Timing. */
+    authMs: number;
   };
 }
 
@@ -181,6 +183,7 @@ function access(kind: Access): MiddlewareHandler<AppEnv> {
     };
   }
   return async (c, next) => {
+    const started = performance.now();
     const { keys, metrics } = c.var.services;
     const token = bearerToken(c.req.header('authorization'));
     if (!token) {
@@ -197,6 +200,7 @@ function access(kind: Access): MiddlewareHandler<AppEnv> {
       throw unauthorized('The API key is unknown or has been revoked.');
     }
     c.set('project', project);
+    c.set('authMs', performance.now() - started);
     c.var.services.keyUsage.record(project.keyId);
     await next();
   };

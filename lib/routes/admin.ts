@@ -59,6 +59,8 @@ export const adminKeyRevokeRoute = defineRoute({
       if (c.req.header('content-length') !== '0' && c.req.raw.body) await parseBody(c, EmptyBody);
       const [row] = await c.var.services.db.rpc('revoke_api_key', { p_key_id: id });
       if (!row) throw notFound(`No API key ${id}.`, 'api_key_not_found');
+      // Every instance looks keys up again: the revoked key stops working fleet-wide.
+      await c.var.services.keys.invalidate();
       return c.json(present(row, ['key_hash']));
     },
   },
@@ -79,6 +81,7 @@ export const adminKeyRotateRoute = defineRoute({
         p_new_prefix: displayPrefix(key),
       });
       if (!row) throw notFound(`No active API key ${id}.`, 'api_key_not_found');
+      await c.var.services.keys.invalidate();
       return c.json({ ...present(row, ['old_key_hash']), key, replaces: id }, 201);
     },
   },

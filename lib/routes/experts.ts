@@ -1,6 +1,7 @@
 import { notFound } from '../errors.js';
 import { defineRoute, parseBody, parseParams, parseQuery } from '../http/index.js';
 import { ExpertParams, ExpertUsageBody, ListExpertsQuery, UpsertExpertBody } from '../schemas/index.js';
+import { invalidate, respondCached } from './cached.js';
 import { present } from './present.js';
 
 /** GET /api/iris/experts?active=true: expert signatures. POST: create or replace one version of a signature. */
@@ -10,11 +11,12 @@ export const expertsRoute = defineRoute({
   methods: {
     GET: async (c) => {
       const query = parseQuery(c, ListExpertsQuery);
-      const rows = await c.var.services.db.rpc('list_experts', {
-        p_project_id: c.var.project.id,
-        p_active_only: query.active ?? false,
+      const activeOnly = query.active ?? false;
+      const projectId = c.var.project.id;
+      return respondCached(c, 'experts', { activeOnly }, async () => {
+        const rows = await c.var.services.db.rpc('list_experts', { p_project_id: projectId, p_active_only: activeOnly });
+        return { data: rows.map((r) => present(r)) };
       });
-      return c.json({ data: rows.map((r) => present(r)) });
     },
     POST: async (c) => {
       const body = await parseBody(c, UpsertExpertBody);
@@ -26,6 +28,7 @@ export const expertsRoute = defineRoute({
         p_active: body.active,
         p_performance: body.performance as Record<string, never>,
       });
+      await invalidate(c, 'experts', 'overview');
       return c.json(present(row ?? {}), 201);
     },
   },
@@ -45,6 +48,7 @@ export const expertUsageRoute = defineRoute({
         p_expert_id: expertId,
       });
       if (!row) throw notFound(`No expert "${expertId}" in this project.`, 'expert_not_found');
+      await invalidate(c, 'experts');
       return c.json(present(row));
     },
   },

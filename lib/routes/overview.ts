@@ -1,5 +1,6 @@
 import { defineRoute, parseQuery } from '../http/index.js';
 import { OverviewQuery } from '../schemas/index.js';
+import { respondCached } from './cached.js';
 import { present } from './present.js';
 
 /** GET /api/iris/overview: the project's headline numbers, aggregated in one RPC. */
@@ -10,8 +11,11 @@ export const overviewRoute = defineRoute({
     GET: async (c) => {
       parseQuery(c, OverviewQuery);
       const { db, now } = c.var.services;
-      const [row] = await db.rpc('get_project_overview', { p_project_id: c.var.project.id });
-      return c.json({ projectId: c.var.project.id, generatedAt: new Date(now()).toISOString(), ...present(row ?? {}) });
+      const projectId = c.var.project.id;
+      return respondCached(c, 'overview', {}, async () => {
+        const [row] = await db.rpc('get_project_overview', { p_project_id: projectId });
+        return { projectId, generatedAt: new Date(now()).toISOString(), ...present(row ?? {}) };
+      });
     },
   },
 });

@@ -1,5 +1,6 @@
 import { defineRoute, parseBody, parseQuery } from '../http/index.js';
 import { CreateReflexionBody, ListReflexionsQuery } from '../schemas/index.js';
+import { invalidate, respondCached } from './cached.js';
 import { page, present } from './present.js';
 
 /** GET /api/iris/reflexions?expertId&limit&cursor: lessons experts recorded, newest first. POST: records one. */
@@ -9,14 +10,22 @@ export const reflexionsRoute = defineRoute({
   methods: {
     GET: async (c) => {
       const query = parseQuery(c, ListReflexionsQuery);
-      const rows = await c.var.services.db.rpc('list_reflexions', {
-        p_project_id: c.var.project.id,
-        p_expert_id: query.expertId ?? null,
-        p_limit: query.limit + 1,
-        p_before_created_at: query.cursor?.createdAt ?? null,
-        p_before_id: query.cursor?.id ?? null,
+      const projectId = c.var.project.id;
+      const params = {
+        expertId: query.expertId ?? null,
+        limit: query.limit,
+        before: query.cursor ? `${query.cursor.createdAt}|${query.cursor.id}` : null,
+      };
+      return respondCached(c, 'reflexions', params, async () => {
+        const rows = await c.var.services.db.rpc('list_reflexions', {
+          p_project_id: projectId,
+          p_expert_id: query.expertId ?? null,
+          p_limit: query.limit + 1,
+          p_before_created_at: query.cursor?.createdAt ?? null,
+          p_before_id: query.cursor?.id ?? null,
+        });
+        return page(rows, query.limit);
       });
-      return c.json(page(rows, query.limit));
     },
     POST: async (c) => {
       const body = await parseBody(c, CreateReflexionBody);
@@ -29,6 +38,8 @@ export const reflexionsRoute = defineRoute({
         p_success: body.success,
         p_impact_score: body.impactScore,
       });
+      // The overview counts reflexions.
+      await invalidate(c, 'reflexions', 'overview');
       return c.json(present(row ?? {}), 201);
     },
   },

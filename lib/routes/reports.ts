@@ -1,5 +1,6 @@
 import { defineRoute, parseBody, parseQuery } from '../http/index.js';
 import { CreateReportBody, ListReportsQuery } from '../schemas/index.js';
+import { invalidate, respondCached } from './cached.js';
 import { page, present } from './present.js';
 
 /** GET /api/iris/reports?limit&cursor: health reports, newest first. POST: files a report. */
@@ -9,13 +10,17 @@ export const reportsRoute = defineRoute({
   methods: {
     GET: async (c) => {
       const query = parseQuery(c, ListReportsQuery);
-      const rows = await c.var.services.db.rpc('list_reports', {
-        p_project_id: c.var.project.id,
-        p_limit: query.limit + 1,
-        p_before_created_at: query.cursor?.createdAt ?? null,
-        p_before_id: query.cursor?.id ?? null,
+      const projectId = c.var.project.id;
+      const params = { limit: query.limit, before: query.cursor ? `${query.cursor.createdAt}|${query.cursor.id}` : null };
+      return respondCached(c, 'reports', params, async () => {
+        const rows = await c.var.services.db.rpc('list_reports', {
+          p_project_id: projectId,
+          p_limit: query.limit + 1,
+          p_before_created_at: query.cursor?.createdAt ?? null,
+          p_before_id: query.cursor?.id ?? null,
+        });
+        return page(rows, query.limit);
       });
-      return c.json(page(rows, query.limit));
     },
     POST: async (c) => {
       const body = await parseBody(c, CreateReportBody);
@@ -28,6 +33,8 @@ export const reportsRoute = defineRoute({
         p_title: body.title,
         p_data: body.data as Record<string, never>,
       });
+      // The overview shows the latest health score and the open critical reports.
+      await invalidate(c, 'reports', 'overview');
       return c.json(present(row ?? {}), 201);
     },
   },

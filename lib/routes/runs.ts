@@ -4,6 +4,7 @@ import { unprocessable } from '../errors.js';
 import { defineRoute, parseQuery, readJsonBody, validate, type RouteContext } from '../http/index.js';
 import { ListRunsQuery, MAX_RUNS_PER_BATCH, RunBatchSchema, RunSchema, type RunBody } from '../schemas/index.js';
 import { forbidden } from '../errors.js';
+import { respondCached } from './cached.js';
 import { page } from './present.js';
 
 /** How far back a run's `createdAt` may be backfilled, and how far ahead a client clock may run. */
@@ -65,13 +66,18 @@ export const runsRoute = defineRoute({
   methods: {
     GET: async (c) => {
       const query = parseQuery(c, ListRunsQuery);
-      const rows = await c.var.services.db.rpc('list_runs', {
-        p_project_id: c.var.project.id,
-        p_limit: query.limit + 1,
-        p_before_created_at: query.cursor?.createdAt ?? null,
-        p_before_id: query.cursor?.id ?? null,
+      const projectId = c.var.project.id;
+      const params = { limit: query.limit, before: query.cursor ? `${query.cursor.createdAt}|${query.cursor.id}` : null };
+      // Runs arrive continuously, so ingest does not invalidate: the list is at most the runs TTL (5 s) behind.
+      return respondCached(c, 'runs', params, async () => {
+        const rows = await c.var.services.db.rpc('list_runs', {
+          p_project_id: projectId,
+          p_limit: query.limit + 1,
+          p_before_created_at: query.cursor?.createdAt ?? null,
+          p_before_id: query.cursor?.id ?? null,
+        });
+        return page(rows, query.limit);
       });
-      return c.json(page(rows, query.limit));
     },
     POST: async (c) => {
       const runs = parseRuns(await readJsonBody(c.req.raw), c);

@@ -1,6 +1,7 @@
 import { unprocessable } from '../errors.js';
 import { defineRoute, parseQuery, type RouteContext } from '../http/index.js';
 import { MAX_STATS_RANGE_MS, StatsQuery } from '../schemas/index.js';
+import { respondCached } from './cached.js';
 import { present } from './present.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -35,9 +36,14 @@ function statsRoute(path: string, fn: 'get_token_stats' | 'get_performance_stats
       GET: async (c: RouteContext) => {
         const query = parseQuery(c, StatsQuery);
         const { db, now } = c.var.services;
-        const range = resolveRange(query, now());
-        const rows = await db.rpc(fn, { p_project_id: c.var.project.id, p_from: range.from, p_to: range.to });
-        return c.json({ projectId: c.var.project.id, ...range, ...splitTotals(rows) });
+        const projectId = c.var.project.id;
+        // With no explicit `to` the window ends now: round it up to the minute so
+        // "the last 24 hours" is one cache entry per minute, not one per request.
+        const range = resolveRange(query, Math.ceil(now() / 60_000) * 60_000);
+        return respondCached(c, 'stats', { fn, ...range }, async () => {
+          const rows = await db.rpc(fn, { p_project_id: projectId, p_from: range.from, p_to: range.to });
+          return { projectId, ...range, ...splitTotals(rows) };
+        });
       },
     },
   });

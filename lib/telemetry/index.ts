@@ -1,3 +1,4 @@
+export { cacheObserver } from './cache-observer.js';
 export { instrumentDb } from './db.js';
 export { createFleet, type Fleet, type FleetOptions } from './fleet.js';
 export {

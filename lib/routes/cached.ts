@@ -1,0 +1,113 @@
+import { bearerToken, sha256Hex, timingSafeEqualString } from '../auth/index.js';
+import { CACHE_POLICIES, cacheKey, type CachedResource, type CacheParams } from '../cache/index.js';
+import {
+  cachedResponseHeaders,
+  etagFor,
+  matchesIfNoneMatch,
+  privateCacheControl,
+  requestCacheDirectives,
+  serverTiming,
+  type XCacheStatus,
+} from '../http-cache/index.js';
+import type { RouteContext } from '../http/index.js';
+
+/** Header that skips the cache entirely (the benchmark's baseline); honoured on the local server or with the admin token. */
+export const CACHE_BYPASS_HEADER = 'x-iris-cache-bypass';
+
+/**
+ * How a browser may keep a cached answer. Aggregates (`fresh`) may be reused
+ * for their remaining TTL; lists users write to (`revalidate`) must be
+ * revalidated every time, which costs a 304 thanks to the ETag, so a user who
+ * just wrote never reads their own stale copy.
+ */
+const BROWSER: Record<CachedResource, 'fresh' | 'revalidate'> = {
+  overview: 'fresh',
+  stats: 'fresh',
+  experts: 'revalidate',
+  reports: 'revalidate',
+  reflexions: 'revalidate',
+  runs: 'revalidate',
+  auth: 'revalidate',
+};
+
+async function privilegedBypass(c: RouteContext): Promise<boolean> {
+  const header = c.req.header(CACHE_BYPASS_HEADER);
+  if (header === undefined) return false;
+  const { local, config } = c.var.services;
+  if (local) return true;
+  if (!config.adminToken) return false;
+  const given = bearerToken(`Bearer ${header}`) ?? '';
+  const [a, b] = await Promise.all([sha256Hex(given), sha256Hex(config.adminToken)]);
+  return timingSafeEqualString(a, b);
+}
+
+/**
+ * Answers a GET from the two-tier cache: the body is computed (serialised)
+ * once per cache fill and sent byte for byte; the ETag was computed with it.
+ * Handles `If-None-Match` (304), `Cache-Control: no-cache` from the client
+ * (fresh compute), the privileged full bypass, and the X-Cache, Age and
+ * Server-Timing headers. The cache key is namespaced by the key's project.
+ */
+export async function respondCached(
+  c: RouteContext,
+  resource: Exclude<CachedResource, 'auth'>,
+  params: CacheParams,
+  compute: () => Promise<unknown>,
+): Promise<Response> {
+  const { cache } = c.var.services;
+  const policy = CACHE_POLICIES[resource];
+  const project = c.var.project.id;
+  const serialise = async () => JSON.stringify(await compute());
+
+  let body: string;
+  let etag: string;
+  let status: XCacheStatus;
+  let ageMs = 0;
+  let dbMs: number;
+  let cacheMs = 0;
+  if (await privilegedBypass(c)) {
+    const started = performance.now();
+    body = await serialise();
+    dbMs = performance.now() - started;
+    etag = await etagFor(body, cacheKey(project, resource, params).key);
+    status = 'BYPASS';
+  } else {
+    const revalidate = requestCacheDirectives(c.req.header('cache-control') ?? null, c.req.header('pragma') ?? null).revalidate;
+    const result = await cache.getOrCompute(cacheKey(project, resource, params), serialise, { policy, bypass: revalidate });
+    if (result.error !== undefined) {
+      c.var.services.log.warn('served a stale value after a failed refresh', { requestId: c.var.requestId, resource, error: result.error });
+    }
+    ({ value: body, etag, status, ageMs } = result);
+    dbMs = result.timings.computeMs;
+    cacheMs = Math.max(0, result.timings.totalMs - result.timings.computeMs);
+  }
+
+  const remainingS = Math.max(0, Math.floor((policy.ttlMs - ageMs) / 1000));
+  const cacheControl =
+    BROWSER[resource] === 'fresh'
+      ? privateCacheControl({ maxAgeS: remainingS, staleWhileRevalidateS: Math.floor(policy.staleMs / 1000) })
+      : 'private, no-cache';
+  const headers: Record<string, string> = {
+    ...cachedResponseHeaders({ etag, status, ageMs, cacheControl }),
+    'Server-Timing': serverTiming([
+      { name: 'auth', durMs: c.get('authMs') ?? 0 },
+      { name: 'cache', desc: status, durMs: cacheMs },
+      { name: 'db', durMs: dbMs },
+    ]),
+  };
+  if (status === 'STALE-ERROR') headers.Warning = '111 - "Revalidation Failed"';
+
+  // RFC 9110 §13.1.2: weak comparison for If-None-Match on GET and HEAD.
+  if (matchesIfNoneMatch(c.req.header('if-none-match') ?? null, etag)) return c.body(null, 304, headers);
+  return c.body(body, 200, { ...headers, 'Content-Type': 'application/json' });
+}
+
+/**
+ * After a write users expect to see at once: bumps the generation of each
+ * resource for the key's project, so every instance stops serving older copies
+ * (at once here, within the generation check interval elsewhere).
+ */
+export async function invalidate(c: RouteContext, ...resources: Exclude<CachedResource, 'auth'>[]): Promise<void> {
+  const { cache } = c.var.services;
+  await Promise.all(resources.map((resource) => cache.bump(c.var.project.id, resource)));
+}

@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryKv } from '../../lib/kv/index.js';
+import type { JsonSummary } from '../../lib/telemetry/index.js';
+import { ADMIN_TOKEN, createTestApp, sampleRun, type TestApp, type TestProject } from '../support/app.js';
+
+let app: TestApp;
+let a: TestProject;
+let b: TestProject;
+
+beforeAll(async () => {
+  app = await createTestApp();
+  a = await app.createProject('Cache A');
+  b = await app.createProject('Cache B');
+  for (const p of [a, b]) await app.request('/api/iris/runs', { method: 'POST', key: p.key, json: [sampleRun(), sampleRun()] });
+});
+afterAll(() => app.close());
+
+const CACHED_READS = [
+  '/api/iris/overview',
+  '/api/iris/stats/tokens',
+  '/api/iris/stats/performance',
+  '/api/iris/experts',
+  '/api/iris/reports',
+  '/api/iris/reflexions',
+  '/api/iris/runs',
+];
+
+async function rpcCalls(t: TestApp, fn: string): Promise<number> {
+  const text = await (await t.request('/api/metrics?format=prometheus')).text();
+  const line = text.split('\n').find((l) => l.startsWith(`db_rpc_total{fn="${fn}",result="ok"}`));
+  return line ? Number(line.split(' ')[1]) : 0;
+}
+
+describe('cached reads', () => {
+  it('answer MISS, then HIT-L1 with the same ETag and body', async () => {
+    for (const path of CACHED_READS) {
+      const first = await app.request(path, { key: a.key });
+      const second = await app.request(path, { key: a.key });
+      expect(first.headers.get('x-cache'), path).toMatch(/MISS|HIT-L1/);
+      expect(second.headers.get('x-cache'), path).toBe('HIT-L1');
+      expect(second.headers.get('etag'), path).toBe(first.headers.get('etag'));
+      expect(await second.text()).toBe(await first.text());
+      expect(second.headers.get('server-timing'), path).toMatch(/auth;dur=[\d.]+, cache;desc="?HIT-L1"?;dur=[\d.]+, db;dur=0/);
+    }
+  });
+
+  it('answer If-None-Match with a 304, no body, and the same ETag and cache headers', async () => {
+    const res = await app.request('/api/iris/overview', { key: a.key });
+    const etag = res.headers.get('etag')!;
+    const revalidated = await app.request('/api/iris/overview', { key: a.key, headers: { 'if-none-match': `W/"nope", ${etag}` } });
+    expect(revalidated.status).toBe(304);
+    expect(await revalidated.text()).toBe('');
+    expect(revalidated.headers.get('etag')).toBe(etag);
+    expect(revalidated.headers.get('cache-control')).toBe(res.headers.get('cache-control'));
+    expect(revalidated.headers.get('vary')).toMatch(/Authorization/);
+    const star = await app.request('/api/iris/overview', { key: a.key, headers: { 'if-none-match': '*' } });
+    expect(star.status).toBe(304);
+    const other = await app.request('/api/iris/overview', { key: a.key, headers: { 'if-none-match': '"something-else"' } });
+    expect(other.status).toBe(200);
+  });
+
+  it('support HEAD with the GET headers and no body', async () => {
+    const res = await app.request('/api/iris/reports', { method: 'HEAD', key: a.key });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('etag')).toMatch(/^"/);
+    expect(await res.text()).toBe('');
+  });
+
+  it('refresh on Cache-Control: no-cache from the client', async () => {
+    await app.request('/api/iris/experts', { key: a.key });
+    const res = await app.request('/api/iris/experts', { key: a.key, headers: { 'cache-control': 'no-cache' } });
+    expect(res.headers.get('x-cache')).toBe('BYPASS');
+  });
+
+  it('never collide across projects asking with identical parameters', async () => {
+    for (const path of CACHED_READS) {
+      const ra = await app.request(path, { key: a.key });
+      const rb = await app.request(path, { key: b.key });
+      expect(ra.headers.get('etag'), path).not.toBe(rb.headers.get('etag'));
+      const textB = await rb.text();
+      expect(textB, path).not.toContain(a.id);
+      if (path === '/api/iris/overview') expect(JSON.parse(textB).projectId).toBe(b.id);
+    }
+  });
+
+  it('are never cacheable by shared caches, on any route or method', async () => {
+    const requests: [string, RequestInit & { key?: string; json?: unknown }][] = [
+      ...CACHED_READS.map((p): [string, { key: string }] => [p, { key: a.key }]),
+      ['/api/iris/runs', { method: 'POST', key: a.key, json: sampleRun() }],
+      ['/api/iris/reports', { method: 'POST', key: a.key, json: { kind: 'k', healthScore: 90, overallHealth: 'healthy', severity: 'info', title: 't' } }],
+      ['/api/iris/overview', { key: 'iris_sk_' + 'x'.repeat(43) }],
+      ['/api/admin/projects', { key: ADMIN_TOKEN }],
+      ['/api/metrics', {}],
+    ];
+    for (const [path, init] of requests) {
+      const res = await app.request(path, init);
+      const cc = res.headers.get('cache-control') ?? '';
+      expect(cc, path).not.toMatch(/public|s-maxage/);
+      expect(res.headers.get('cdn-cache-control'), path).toBeNull();
+      expect(res.headers.get('vercel-cdn-cache-control'), path).toBeNull();
+      if (path.startsWith('/api/iris') && res.status < 300) expect(cc, path).toMatch(init.method === 'POST' ? /^no-store$/ : /^private/);
+    }
+  });
+});
+
+describe('coalescing', () => {
+  it('makes 500 concurrent cold requests for one key cost one RPC', async () => {
+    const p = await app.createProject('Stampede');
+    const before = await rpcCalls(app, 'get_token_stats');
+    const from = '2026-01-01T00:00:00Z';
+    const responses = await Promise.all(
+      Array.from({ length: 500 }, () => app.request(`/api/iris/stats/tokens?from=${from}&to=2026-01-02T00:00:00Z`, { key: p.key })),
+    );
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    const statuses = new Set(responses.map((r) => r.headers.get('x-cache')));
+    expect(statuses.has('COALESCED')).toBe(true);
+    expect((await rpcCalls(app, 'get_token_stats')) - before).toBe(1);
+  });
+});
+
+describe('two instances sharing one KV', () => {
+  it('see a write on the other instance once the generation check interval has passed', async () => {
+    let now = Date.now();
+    const kv = createMemoryKv();
+    const one = await createTestApp({ db: app.db, kv, now: () => now });
+    const two = await createTestApp({ db: app.db, kv, now: () => now });
+    const reports = async (t: TestApp) => ((await (await t.request('/api/iris/reports', { key: a.key })).json()) as { data: unknown[] }).data.length;
+
+    const before = await reports(two);
+    expect(await reports(two)).toBe(before); // cached in two's L1
+    const created = await one.request('/api/iris/reports', {
+      method: 'POST',
+      key: a.key,
+      json: { kind: 'k', healthScore: 50, overallHealth: 'degraded', severity: 'warning', title: 'visible everywhere' },
+    });
+    expect(created.status).toBe(201);
+    expect(await reports(one)).toBe(before + 1); // the writer sees it at once
+    now += 1_001; // generationCheckMs
+    expect(await reports(two)).toBe(before + 1);
+    for (const t of [one, two]) await t.services.background.drain();
+  });
+
+  it('reject a revoked key on the other instance once the generation check interval has passed', async () => {
+    let now = Date.now();
+    const kv = createMemoryKv();
+    const one = await createTestApp({ db: app.db, kv, now: () => now });
+    const two = await createTestApp({ db: app.db, kv, now: () => now });
+    const p = await one.createProject('Revocation');
+    expect((await two.request('/api/iris/overview', { key: p.key })).status).toBe(200); // auth cached on two
+    expect((await one.request(`/api/admin/api-keys/${p.keyId}/revoke`, { method: 'POST', key: ADMIN_TOKEN })).status).toBe(200);
+    expect((await one.request('/api/iris/overview', { key: p.key })).status).toBe(401);
+    now += 1_001;
+    expect((await two.request('/api/iris/overview', { key: p.key })).status).toBe(401);
+    for (const t of [one, two]) await t.services.background.drain();
+  });
+});
+
+describe('the cache metrics', () => {
+  it('report hits, misses and the hit rate', async () => {
+    const res = await app.request('/api/metrics');
+    const summary = (await res.json()) as JsonSummary;
+    expect(summary.cache.hitRate).toBeGreaterThan(0);
+    expect(summary.cache.coalesced).toBeGreaterThan(0);
+  });
+});
