@@ -26,6 +26,8 @@ export interface Config {
   /** Deployment name for metrics and logs (Vercel region + deployment, or hostname). */
   instance: string;
   version: string;
+  /** Requests per minute per client IP on public and admin routes and on uncached key lookups. */
+  ipLimitPerMinute: number;
   /** Lowest log level written. */
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
@@ -73,6 +75,9 @@ const EnvSchema = z.object({
   VERCEL_REGION: optionalString,
   VERCEL_DEPLOYMENT_ID: optionalString,
   HOSTNAME: optionalString,
+  IRIS_IP_LIMIT_PER_MINUTE: optionalString
+    .transform((v) => (v === undefined ? undefined : Number(v)))
+    .pipe(z.number().int().min(1).max(10_000_000).optional()),
   IRIS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
 });
 
@@ -135,5 +140,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     instance: [e.VERCEL_REGION, e.VERCEL_DEPLOYMENT_ID ?? e.HOSTNAME].filter(Boolean).join('/') || 'local',
     version: VERSION,
     logLevel: e.IRIS_LOG_LEVEL ?? 'info',
+    ipLimitPerMinute: e.IRIS_IP_LIMIT_PER_MINUTE ?? 100,
   };
 }

@@ -6,6 +6,7 @@ import { createKeyUsage, createKeyVerifier, type KeyUsage, type KeyVerifier } fr
 import { createTieredCache, type TieredCache, type TieredCacheOptions } from './cache/index.js';
 import { createKv, type KvStore } from './kv/index.js';
 import { createLogger, type Logger } from './log.js';
+import { createRateLimiter, type RateLimiter } from './rate-limit/index.js';
 import { cacheObserver, createFleet, createInstruments, instrumentDb, type Fleet, type Instruments } from './telemetry/index.js';
 
 /**
@@ -24,6 +25,8 @@ export interface Services {
   /** The two-tier read cache (L1 in this instance, L2 in the KV). */
   cache: TieredCache;
   metrics: Instruments;
+  /** Per-key and per-IP limits: fleet-wide on Redis, per instance in memory. */
+  limiter: RateLimiter;
   fleet: Fleet;
   /** Random id of this instance, for the fleet view. */
   instanceId: string;
@@ -49,6 +52,8 @@ export interface ServicesOptions {
   kv?: KvStore;
   /** Extra options of the tiered cache (tests inject clocks and sleeps). */
   cache?: Partial<TieredCacheOptions>;
+  /** @default the limiter that matches the KV */
+  limiter?: RateLimiter;
   /** @default Date.now */
   now?: () => number;
   /** @default false */
@@ -90,6 +95,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     kv,
     cache,
     metrics,
+    limiter: options.limiter ?? createRateLimiter(kv, { now }),
     fleet: createFleet({ kv, registry: metrics.registry, instanceId, now }),
     instanceId,
     local: options.local ?? false,

@@ -12,6 +12,7 @@ import {
   unprocessable,
   conflict,
 } from '../errors.js';
+import { clientIp, rateLimitHeaders, ruleForIp, ruleForKey, type RateLimitDecision, type RateLimitRule } from '../rate-limit/index.js';
 import { getServices, type Services } from '../services.js';
 import { appendVary, corsHeaders, NO_STORE, PRIVATE_NO_CACHE, requestIdFrom, SECURITY_HEADERS } from './headers.js';
 
@@ -39,6 +40,8 @@ export interface AppEnv {
     project: ProjectContext;
     /** Time spent authenticating, in ms, for Server-Timing. */
     authMs: number;
+    /** The rate-limit decision that let this request through, for its response headers. */
+    rateLimit: RateLimitDecision;
   };
 }
 
@@ -144,6 +147,10 @@ function requestContext(routePath: string, routeAccess: Access): MiddlewareHandl
 function finalizeHeaders(c: RouteContext, routeAccess: Access): void {
   const headers = c.res.headers;
   headers.set('X-Request-Id', c.var.requestId);
+  const decision = c.get('rateLimit');
+  if (decision && !headers.has('RateLimit-Limit')) {
+    for (const [name, value] of Object.entries(rateLimitHeaders(decision, c.var.services.now()))) headers.set(name, value);
+  }
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers.set(name, value);
   if (routeAccess !== 'public') {
     headers.set('Vary', appendVary(headers.get('Vary'), 'Authorization'));
@@ -166,13 +173,44 @@ function finalizeHeaders(c: RouteContext, routeAccess: Access): void {
   }
 }
 
+/**
+ * Spends one unit of `rule` for `identifier` and throws a 429 when the budget
+ * is gone. The limiter never throws: a slow or failed store lets the request
+ * through with a counted reason (fail open).
+ */
+async function spend(c: RouteContext, rule: RateLimitRule, identifier: string): Promise<RateLimitDecision> {
+  const { limiter, metrics, background, now } = c.var.services;
+  const decision = await limiter.check(rule, identifier);
+  void background.run('rate-limit.pending', decision.pending);
+  metrics.rateLimitDecision(decision.allowed ? 'allowed' : 'limited', decision.reason);
+  if (!decision.allowed) {
+    const resetS = Math.max(1, Math.ceil((decision.resetAtMs - now()) / 1000));
+    throw new HttpError(429, 'rate_limited', `The ${rule.name} limit of ${rule.limit} requests per ${rule.windowMs / 1000} s is used up; it resets in ${resetS} s.`, {
+      details: { limit: rule.name, limitPerWindow: rule.limit, windowS: rule.windowMs / 1000, resetAt: new Date(decision.resetAtMs).toISOString() },
+      headers: rateLimitHeaders(decision, now()),
+    });
+  }
+  return decision;
+}
+
+/** The per-IP budget: every request to public and admin routes, and API-key lookups that miss the cache. */
+function spendIp(c: RouteContext): Promise<RateLimitDecision> {
+  return spend(c, ruleForIp(c.var.services.config.ipLimitPerMinute), `ip:${clientIp(c.req.raw.headers)}`);
+}
+
 function access(kind: Access): MiddlewareHandler<AppEnv> {
-  if (kind === 'public') return async (_c, next) => next();
+  if (kind === 'public') {
+    return async (c, next) => {
+      c.set('rateLimit', await spendIp(c));
+      await next();
+    };
+  }
   if (kind === 'admin') {
     return async (c, next) => {
       const expected = c.var.services.config.adminToken;
       // With no admin token configured the admin surface does not exist.
       if (!expected) throw notFound();
+      c.set('rateLimit', await spendIp(c));
       const token = bearerToken(c.req.header('authorization'));
       const [given, wanted] = await Promise.all([sha256Hex(token ?? ''), sha256Hex(expected)]);
       if (!token || !timingSafeEqualString(given, wanted)) {
@@ -188,19 +226,25 @@ function access(kind: Access): MiddlewareHandler<AppEnv> {
     const token = bearerToken(c.req.header('authorization'));
     if (!token) {
       metrics.authFailure('missing');
+      await spendIp(c);
       throw unauthorized();
     }
     if (!looksLikeApiKey(token)) {
       metrics.authFailure('malformed');
+      await spendIp(c);
       throw unauthorized('The API key is malformed: Iris keys look like iris_sk_<43 characters>.');
     }
-    const project = await keys.verify(await sha256Hex(token));
+    // A key the cache already knows costs no IP budget; a lookup that has to go
+    // to the database does, so guessing keys from one address is capped.
+    const project = await keys.verify(await sha256Hex(token), { beforeDatabase: async () => void (await spendIp(c)) });
     if (!project) {
       metrics.authFailure('unknown_or_revoked');
       throw unauthorized('The API key is unknown or has been revoked.');
     }
     c.set('project', project);
     c.set('authMs', performance.now() - started);
+    // Checked after the auth cache and before any database work, and awaited.
+    c.set('rateLimit', await spend(c, ruleForKey(project.settings, c.req.method), `key:${project.keyId}`));
     c.var.services.keyUsage.record(project.keyId);
     await next();
   };

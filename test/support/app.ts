@@ -49,7 +49,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const db = options.db ?? (await createPgliteDb({ dataDir: null }));
   const logs: string[] = [];
   const services = await createServices({
-    config: loadConfig({ IRIS_ADMIN_TOKEN: ADMIN_TOKEN, ...options.env }),
+    // Tests send many requests from one (absent) client IP; the IP limit has its own tests.
+    config: loadConfig({ IRIS_ADMIN_TOKEN: ADMIN_TOKEN, IRIS_IP_LIMIT_PER_MINUTE: '1000000', ...options.env }),
     db,
     log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
     ...(options.now ? { now: options.now } : {}),
