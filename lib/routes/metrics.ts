@@ -34,7 +34,7 @@ async function authorize(c: RouteContext): Promise<void> {
   const token = bearerToken(c.req.header('authorization'));
   const [given, wanted] = await Promise.all([sha256Hex(token ?? ''), sha256Hex(config.metricsToken)]);
   if (!token || !timingSafeEqualString(given, wanted)) {
-    metrics.authFailure('admin_token');
+    metrics.authFailure('metrics_token');
     throw unauthorized('The metrics token is missing or wrong: send "Authorization: Bearer $IRIS_METRICS_TOKEN".');
   }
 }
@@ -54,18 +54,21 @@ export const metricsRoute = defineRoute({
       const format = chooseFormat(c, query.format);
       let snapshot;
       let instances = 1;
+      const headers: Record<string, string> = {};
       if (query.scope === 'fleet') {
         // The fleet read merges this instance's live registry with every other live instance's snapshot.
-        ({ snapshot, instances } = await fleet.read());
+        const fleetView = await fleet.read();
+        ({ snapshot, instances } = fleetView);
+        if (fleetView.degraded) headers.Warning = '199 - "fleet view unavailable (KV unreachable): this instance only"';
       } else {
         snapshot = metrics.registry.snapshot({ sketches: format === 'json' });
       }
       if (format === 'json') {
         const uptimeS = Math.round((now() - startedAt) / 1000);
-        return c.json(toJsonSummary(snapshot, { instance: query.scope === 'fleet' ? 'fleet' : config.instance, instances, uptimeS }));
+        return c.json(toJsonSummary(snapshot, { instance: query.scope === 'fleet' ? 'fleet' : config.instance, instances, uptimeS }), 200, headers);
       }
       const exposition = render(snapshot, format);
-      return c.body(exposition.body, 200, { 'Content-Type': exposition.contentType });
+      return c.body(exposition.body, 200, { ...headers, 'Content-Type': exposition.contentType });
     },
   },
 });

@@ -31,8 +31,11 @@ export interface Fleet {
   publishIfDue(): Promise<boolean>;
   /** Publishes now. */
   publish(): Promise<void>;
-  /** Merges the snapshots of every live instance (this one included, fresh). */
-  read(): Promise<{ snapshot: Snapshot; instances: number }>;
+  /**
+   * Merges the snapshots of every live instance (this one included, fresh).
+   * When the KV cannot be read it falls back to this instance alone and says so in `degraded`.
+   */
+  read(): Promise<{ snapshot: Snapshot; instances: number; degraded?: 'kv_unavailable' }>;
 }
 
 const PREFIX = 'iris:v1:metrics';
@@ -75,14 +78,24 @@ export function createFleet(options: FleetOptions): Fleet {
     publish,
     async read() {
       const window = Math.floor(now() / WINDOW_MS);
-      const dirs = await kv.mget([dirKey(window), dirKey(window - 1)]);
+      let dirs: (string | null)[];
+      try {
+        dirs = await kv.mget([dirKey(window), dirKey(window - 1)]);
+      } catch {
+        return { snapshot: registry.snapshot(), instances: 1, degraded: 'kv_unavailable' as const };
+      }
       const ids = new Set(
         dirs
           .join(' ')
           .split(' ')
           .filter((id) => INSTANCE_ID.test(id) && id !== instanceId),
       );
-      const values = await kv.mget([...ids].map(snapKey));
+      let values: (string | null)[];
+      try {
+        values = await kv.mget([...ids].map(snapKey));
+      } catch {
+        return { snapshot: registry.snapshot(), instances: 1, degraded: 'kv_unavailable' as const };
+      }
       const snapshots: Snapshot[] = [registry.snapshot()];
       const oldest = now() - ttl;
       for (const value of values) {

@@ -140,7 +140,7 @@ export function createInstruments(options: InstrumentsOptions) {
     rateLimitDecision(result: 'allowed' | 'limited', reason: 'ok' | 'limit' | 'timeout' | 'error' | 'cache_block'): void {
       rateLimit.labels({ result, reason }).inc();
     },
-    authFailure(reason: 'missing' | 'malformed' | 'unknown_or_revoked' | 'admin_token'): void {
+    authFailure(reason: 'missing' | 'malformed' | 'unknown_or_revoked' | 'admin_token' | 'metrics_token'): void {
       authFailures.labels({ reason }).inc();
     },
     runsIngested(count: number): void {
