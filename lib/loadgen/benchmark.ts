@@ -210,6 +210,10 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   if (cached.length > 0 && cached.every((r) => r.summary.overall.db.reported === 0)) {
     notes.push('No response carried Server-Timing db;dur=...: database time is not reported by this server.');
   }
+  const limited = results.reduce((n, r) => n + (r.summary.overall.statusCodes['429'] ?? 0), 0);
+  if (limited > 0) {
+    notes.push(`${limited} requests were rate limited (429): give the benchmark key's project higher limits (settings.rateLimit.readsPerMinute / writesPerMinute).`);
+  }
   if (!before.ok) notes.push(`Server metrics unavailable: ${before.reason}.`);
   if (options.signal?.aborted) notes.push('Interrupted: the remaining phases were skipped.');
   return {

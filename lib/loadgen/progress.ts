@@ -35,7 +35,7 @@ export interface Progress {
 
 /** The status text: `[0:12 / 0:18 left] VUs 10 | 123.4 req/s | p95 12.3 ms | errors 0 (0.00%)`. */
 export function progressLine(label: string, recorder: Recorder, vus: number, elapsedMs: number, totalMs: number): string {
-  const recent = recorder.window(2000);
+  const recent = recorder.window(2000, recorder.startedAt + elapsedMs);
   const { requests, failed, dropped } = recorder.counts;
   const p95 = recorder.percentileSoFar(95);
   const parts = [

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../lib/config.js';
 import { createPgliteDb } from '../../lib/db/pglite.js';
 import type { SqlDb } from '../../lib/db/types.js';
+import type { TieredCacheOptions } from '../../lib/cache/index.js';
 import type { KvStore } from '../../lib/kv/index.js';
 import { createLogger } from '../../lib/log.js';
 import { createFileRouter, loadFileRoutes, type FileRoute } from '../../lib/server/index.js';
@@ -29,8 +30,8 @@ export interface TestApp {
   db: SqlDb;
   /** Sends a request to the app; `path` is relative to the origin. */
   request(path: string, init?: RequestInit & { key?: string | null; json?: unknown }): Promise<Response>;
-  /** Creates a project and a key for it through the admin API. */
-  createProject(name: string): Promise<TestProject>;
+  /** Creates a project (with optional settings, such as rate limits) and a key for it through the admin API. */
+  createProject(name: string, settings?: Record<string, unknown>): Promise<TestProject>;
   /** Logs written by the app, for tests that grep them for secrets. */
   logs: string[];
   close(): Promise<void>;
@@ -42,6 +43,8 @@ export interface TestAppOptions {
   db?: SqlDb;
   /** Share one KV between several simulated instances. */
   kv?: KvStore;
+  /** Options of the tiered cache, such as a shorter generation check. */
+  cache?: Partial<TieredCacheOptions>;
   now?: () => number;
 }
 
@@ -55,6 +58,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
     ...(options.now ? { now: options.now } : {}),
     ...(options.kv ? { kv: options.kv } : {}),
+    ...(options.cache ? { cache: options.cache } : {}),
     processMetrics: false,
   });
   const fetch = createFileRouter(await apiRoutes(), { services });
@@ -76,8 +80,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     db,
     logs,
     request,
-    async createProject(name) {
-      const p = await request('/api/admin/projects', { method: 'POST', key: ADMIN_TOKEN, json: { name } });
+    async createProject(name, settings) {
+      const p = await request('/api/admin/projects', { method: 'POST', key: ADMIN_TOKEN, json: { name, ...(settings ? { settings } : {}) } });
       if (p.status !== 201) throw new Error(`create project: ${p.status} ${await p.text()}`);
       const project = (await p.json()) as { id: string; name: string };
       const k = await request('/api/admin/api-keys', {

@@ -12,6 +12,8 @@ export interface StartRedisOptions {
   binary?: string;
   /** How long to wait for the first PONG, in ms. @default 30_000 */
   startTimeoutMs?: number;
+  /** A fixed port, to restart a stopped server where its clients expect it. @default a free port (retried on a clash) */
+  port?: number;
 }
 
 export interface RedisServer {
@@ -63,9 +65,9 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   const untrackDir = track({ dir });
   try {
     for (let attempt = 1; ; attempt++) {
-      const server = await launch(binary, dir, options.startTimeoutMs ?? 30_000);
+      const server = await launch(binary, dir, options.startTimeoutMs ?? 30_000, options.port);
       if ('retry' in server) {
-        if (attempt < ATTEMPTS) continue;
+        if (attempt < ATTEMPTS && options.port === undefined) continue;
         throw new Error(`${binary} could not bind a port in ${ATTEMPTS} attempts:\n${server.retry}`);
       }
       untrackDir();
@@ -79,8 +81,8 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
 }
 
 /** One start attempt on a fresh port: a running server, or `{ retry }` with the output when the bind failed. */
-async function launch(binary: string, dir: string, timeoutMs: number): Promise<RedisServer | { retry: string }> {
-  const port = await freePort();
+async function launch(binary: string, dir: string, timeoutMs: number, fixedPort?: number): Promise<RedisServer | { retry: string }> {
+  const port = fixedPort ?? (await freePort());
   const child = spawn(
     binary,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
