@@ -28,6 +28,7 @@ function serialise(value: unknown): unknown {
     const out: Record<string, unknown> = { name: value.name, message: value.message };
     if ('code' in value) out.code = (value as { code: unknown }).code;
     if (value.stack) out.stack = value.stack.split('\n').slice(0, 6).join('\n');
+    if (value.cause !== undefined) out.cause = value.cause instanceof Error ? `${value.cause.name}: ${value.cause.message}` : String(value.cause);
     return out;
   }
   return value;

@@ -252,7 +252,8 @@ function access(kind: Access): MiddlewareHandler<AppEnv> {
 
 /** Maps any error to Iris's one error shape. Unknown errors are logged once and leak nothing. */
 export function toHttpError(error: unknown): { http: HttpError; log: boolean } {
-  if (error instanceof HttpError) return { http: error, log: false };
+  // A 5xx built by Iris itself (the cache's 503 when the database fails) carries its cause: log it.
+  if (error instanceof HttpError) return { http: error, log: error.status >= 500 };
   if (error instanceof DbError) {
     if (error.unavailable) {
       return { http: serviceUnavailable('database_unavailable', 'The database is unavailable; retry shortly.'), log: true };

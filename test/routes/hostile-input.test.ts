@@ -8,7 +8,7 @@ import { ADMIN_TOKEN, createTestApp, rowCounts, sampleRun, type TestApp, type Te
  * and prototype-polluting keys. Every request is invalid by construction, so the
  * expectation is exact: a 4xx in the one error shape, and not one row changed.
  */
-const REQUESTS = Number(process.env.IRIS_FUZZ_REQUESTS ?? 1500);
+const REQUESTS = Number(process.env.IRIS_FUZZ_REQUESTS ?? 10_000);
 
 let app: TestApp;
 let project: TestProject;
@@ -143,7 +143,8 @@ interface Generated {
   method: string;
   path: string;
   headers: Record<string, string>;
-  body?: BodyInit;
+  /** A function for bodies built only when sent (large ones). */
+  body?: BodyInit | (() => BodyInit);
   label: string;
 }
 
@@ -226,6 +227,40 @@ function writeRequest(spec: WriteSpec): fc.Arbitrary<Generated> {
       body: new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]),
       label: `${spec.path} invalid utf-8`,
     }),
+    // Duplicate keys: the last one wins in JSON.parse, so a valid first copy cannot smuggle in an invalid last one.
+    field.chain((f) =>
+      invalidFor(f.kind).map((bad) => {
+        const valid = JSON.stringify(spec.valid());
+        const text = valid.replace(/}$/, `,${JSON.stringify(f.name)}:${JSON.stringify(bad ?? null)}}`);
+        return { ...json(`duplicate ${f.name}`, null), body: text };
+      }),
+    ),
+    // A 10 MiB body, declared honestly or streamed without a length.
+    fc.constantFrom('declared', 'streamed').map((how): Generated => {
+      const body = () => {
+        const big = new Uint8Array(10 * 1024 * 1024).fill(0x20);
+        return how === 'declared'
+          ? big
+          : new ReadableStream<Uint8Array>({
+              start(controller) {
+                for (let i = 0; i < 10; i++) controller.enqueue(big.subarray(i * 1024 * 1024, (i + 1) * 1024 * 1024));
+                controller.close();
+              },
+            });
+      };
+      return { method: 'POST', path: spec.path, headers: { ...auth(key), 'content-type': 'application/json' }, body, label: `${spec.path} 10 MiB ${how}` };
+    }),
+    // Hostile values in headers Iris reads or echoes.
+    fc
+      .tuple(
+        fc.constantFrom('x-request-id', 'x-forwarded-for', 'x-real-ip', 'if-none-match', 'cache-control', 'origin', 'accept'),
+        fc.constantFrom(...SQLISH, '', ' ', 'x'.repeat(8_000), '"unterminated', '*, *, *', '999.999.999.999', '<script>'),
+      )
+      .map(([header, value]) => {
+        const body = spec.valid();
+        body[spec.fields[0]!.name] = null;
+        return { ...json(`header ${header}`, body, { [header]: value }) };
+      }),
     // Credentials that do not authenticate.
     fc.constantFrom('', 'Bearer', 'Bearer ', `Bearer ${key}x`, `Basic ${btoa('a:b')}`, `Bearer iris_sk_${'A'.repeat(43)}`, `Bearer ${SQLISH[0]}`).map(
       (h) => ({
@@ -309,7 +344,7 @@ const anyRequest = () =>
   );
 
 describe('hostile input', () => {
-  it(`answers ${REQUESTS} generated malformed requests with a 4xx in the error shape and changes nothing`, async () => {
+  it(`answers ${REQUESTS.toLocaleString('en')} generated malformed requests with a 4xx in the error shape and changes nothing`, async () => {
     const before = await rowCounts(app.db);
     const requests = fc.sample(anyRequest(), { numRuns: REQUESTS, seed: 20261124 });
     const failures: string[] = [];
@@ -318,7 +353,8 @@ describe('hostile input', () => {
     for (let i = 0; i < requests.length; i += 8) {
       await Promise.all(
         requests.slice(i, i + 8).map(async (r) => {
-          const res = await app.request(r.path, { method: r.method, headers: r.headers, body: r.body });
+          const sent = typeof r.body === 'function' ? r.body() : r.body;
+          const res = await app.request(r.path, { method: r.method, headers: r.headers, body: sent, ...(sent instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           const text = await res.text();
           if (res.status < 400 || res.status >= 500) {
