@@ -10,6 +10,7 @@ import {
   type XCacheStatus,
 } from '../http-cache/index.js';
 import type { RouteContext } from '../http/index.js';
+import { page } from './present.js';
 
 /** Header that skips the cache entirely (the benchmark's baseline); honoured on the local server or with the admin token. */
 export const CACHE_BYPASS_HEADER = 'x-iris-cache-bypass';
@@ -110,4 +111,32 @@ export async function respondCached(
 export async function invalidate(c: RouteContext, ...resources: Exclude<CachedResource, 'auth'>[]): Promise<void> {
   const { cache } = c.var.services;
   await Promise.all(resources.map((resource) => cache.bump(c.var.project.id, resource)));
+}
+
+/** Keyset pagination arguments every list RPC takes. */
+export interface PageArgs {
+  p_limit: number;
+  p_before_created_at: string | null;
+  p_before_id: string | null;
+}
+
+/**
+ * A cached page of a keyset-paginated list: asks the RPC for `limit + 1` rows
+ * (to know whether there is a next page) before the cursor, and caches the
+ * page by its limit, cursor and any `filters`.
+ */
+export function respondCachedPage<T extends { created_at: string; id: string }>(
+  c: RouteContext,
+  resource: 'reports' | 'reflexions' | 'runs',
+  query: { limit: number; cursor?: { createdAt: string; id: string } | undefined },
+  filters: CacheParams,
+  list: (args: PageArgs) => Promise<T[]>,
+): Promise<Response> {
+  const before = query.cursor ? `${query.cursor.createdAt}|${query.cursor.id}` : null;
+  return respondCached(c, resource, { ...filters, limit: query.limit, before }, async () =>
+    page(
+      await list({ p_limit: query.limit + 1, p_before_created_at: query.cursor?.createdAt ?? null, p_before_id: query.cursor?.id ?? null }),
+      query.limit,
+    ),
+  );
 }

@@ -1,7 +1,7 @@
 import { defineRoute, parseBody, parseQuery } from '../http/index.js';
 import { CreateReflexionBody, ListReflexionsQuery } from '../schemas/index.js';
-import { invalidate, respondCached } from './cached.js';
-import { page, present } from './present.js';
+import { invalidate, respondCachedPage } from './cached.js';
+import { present } from './present.js';
 
 /** GET /api/iris/reflexions?expertId&limit&cursor: lessons experts recorded, newest first. POST: records one. */
 export const reflexionsRoute = defineRoute({
@@ -11,21 +11,10 @@ export const reflexionsRoute = defineRoute({
     GET: async (c) => {
       const query = parseQuery(c, ListReflexionsQuery);
       const projectId = c.var.project.id;
-      const params = {
-        expertId: query.expertId ?? null,
-        limit: query.limit,
-        before: query.cursor ? `${query.cursor.createdAt}|${query.cursor.id}` : null,
-      };
-      return respondCached(c, 'reflexions', params, async () => {
-        const rows = await c.var.services.db.rpc('list_reflexions', {
-          p_project_id: projectId,
-          p_expert_id: query.expertId ?? null,
-          p_limit: query.limit + 1,
-          p_before_created_at: query.cursor?.createdAt ?? null,
-          p_before_id: query.cursor?.id ?? null,
-        });
-        return page(rows, query.limit);
-      });
+      const expertId = query.expertId ?? null;
+      return respondCachedPage(c, 'reflexions', query, { expertId }, (args) =>
+        c.var.services.db.rpc('list_reflexions', { p_project_id: projectId, p_expert_id: expertId, ...args }),
+      );
     },
     POST: async (c) => {
       const body = await parseBody(c, CreateReflexionBody);

@@ -1,7 +1,7 @@
 import { defineRoute, parseBody, parseQuery } from '../http/index.js';
 import { CreateReportBody, ListReportsQuery } from '../schemas/index.js';
-import { invalidate, respondCached } from './cached.js';
-import { page, present } from './present.js';
+import { invalidate, respondCachedPage } from './cached.js';
+import { present } from './present.js';
 
 /** GET /api/iris/reports?limit&cursor: health reports, newest first. POST: files a report. */
 export const reportsRoute = defineRoute({
@@ -11,16 +11,7 @@ export const reportsRoute = defineRoute({
     GET: async (c) => {
       const query = parseQuery(c, ListReportsQuery);
       const projectId = c.var.project.id;
-      const params = { limit: query.limit, before: query.cursor ? `${query.cursor.createdAt}|${query.cursor.id}` : null };
-      return respondCached(c, 'reports', params, async () => {
-        const rows = await c.var.services.db.rpc('list_reports', {
-          p_project_id: projectId,
-          p_limit: query.limit + 1,
-          p_before_created_at: query.cursor?.createdAt ?? null,
-          p_before_id: query.cursor?.id ?? null,
-        });
-        return page(rows, query.limit);
-      });
+      return respondCachedPage(c, 'reports', query, {}, (args) => c.var.services.db.rpc('list_reports', { p_project_id: projectId, ...args }));
     },
     POST: async (c) => {
       const body = await parseBody(c, CreateReportBody);

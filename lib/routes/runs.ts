@@ -4,8 +4,7 @@ import { unprocessable } from '../errors.js';
 import { defineRoute, parseQuery, readJsonBody, validate, type RouteContext } from '../http/index.js';
 import { ListRunsQuery, MAX_RUNS_PER_BATCH, RunBatchSchema, RunSchema, type RunBody } from '../schemas/index.js';
 import { forbidden } from '../errors.js';
-import { respondCached } from './cached.js';
-import { page } from './present.js';
+import { respondCachedPage } from './cached.js';
 
 /** How far back a run's `createdAt` may be backfilled, and how far ahead a client clock may run. */
 export const MAX_BACKFILL_MS = 400 * 24 * 3600 * 1000;
@@ -67,17 +66,8 @@ export const runsRoute = defineRoute({
     GET: async (c) => {
       const query = parseQuery(c, ListRunsQuery);
       const projectId = c.var.project.id;
-      const params = { limit: query.limit, before: query.cursor ? `${query.cursor.createdAt}|${query.cursor.id}` : null };
       // Runs arrive continuously, so ingest does not invalidate: the list is at most the runs TTL (5 s) behind.
-      return respondCached(c, 'runs', params, async () => {
-        const rows = await c.var.services.db.rpc('list_runs', {
-          p_project_id: projectId,
-          p_limit: query.limit + 1,
-          p_before_created_at: query.cursor?.createdAt ?? null,
-          p_before_id: query.cursor?.id ?? null,
-        });
-        return page(rows, query.limit);
-      });
+      return respondCachedPage(c, 'runs', query, {}, (args) => c.var.services.db.rpc('list_runs', { p_project_id: projectId, ...args }));
     },
     POST: async (c) => {
       const runs = parseRuns(await readJsonBody(c.req.raw), c);

@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 
 // Process plumbing shared by the server helpers: liveness by PID, polling,
@@ -156,4 +158,63 @@ export function cleanRegistry(registry: string): number {
 /** The last `lines` lines of a text, for error messages that quote a server log. */
 export function tail(text: string, lines = 20): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+export interface SpawnedServer {
+  pid: number;
+  /** The last lines the server printed. */
+  output(): string;
+  /** True once the process has exited or could not be spawned. */
+  exited(): boolean;
+  /** Why spawning failed (binary missing, say), if it did. */
+  spawnError(): Error | undefined;
+  /** Stops tracking the process (after it stopped, or when it is handed back for a retry). */
+  untrack(): void;
+  /** Kills the process if alive, stops tracking it, and builds an error that carries its output. */
+  failure(message: string): Promise<Error>;
+}
+
+/**
+ * Spawns a server process whose stdout and stderr are kept (last 50 lines),
+ * that keeps neither the caller alive nor its pipes open, and that is tracked
+ * for cleanup on exit until `untrack()`.
+ */
+export function spawnServer(
+  binary: string,
+  args: readonly string[],
+  options: { dir: string; command: string; cwd?: string },
+): SpawnedServer {
+  const child = spawn(binary, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = tail(output + chunk.toString('utf8'), 50);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  let exited = false;
+  let spawnError: Error | undefined;
+  child.on('exit', () => (exited = true));
+  child.on('error', (error) => {
+    spawnError = error;
+    exited = true;
+  });
+  // Neither the child nor its pipes keep the caller alive; stop() or the exit hook ends it.
+  child.unref();
+  (child.stdout as Socket).unref();
+  (child.stderr as Socket).unref();
+
+  const pid = child.pid ?? 0;
+  const untrack = track({ pid, dir: options.dir, command: options.command });
+  return {
+    pid,
+    output: () => output,
+    exited: () => exited,
+    spawnError: () => spawnError,
+    untrack,
+    async failure(message) {
+      if (isAlive(pid)) await stopPid(pid, 'SIGKILL', 5_000);
+      untrack();
+      return new Error(`${message}\n--- ${options.command} output ---\n${tail(output)}`);
+    },
+  };
 }

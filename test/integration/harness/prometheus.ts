@@ -1,10 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
-import { isAlive, stopPid, tail, track, waitFor } from './process.js';
+import { spawnServer, stopPid, track, waitFor } from './process.js';
 
 /** Node-only test helper: a throwaway Prometheus server scraping one target. */
 export interface StartPrometheusOptions {
@@ -130,7 +129,7 @@ async function launch(
 ): Promise<PrometheusServer | { retry: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
+  const server = spawnServer(
     binary,
     [
       `--config.file=${configFile}`,
@@ -139,33 +138,9 @@ async function launch(
       '--storage.tsdb.retention.time=1h',
       '--log.level=warn',
     ],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    { dir, command: 'prometheus', cwd: dir },
   );
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output = tail(output + chunk.toString('utf8'), 50);
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  let exited = false;
-  let spawnError: Error | undefined;
-  child.on('exit', () => (exited = true));
-  child.on('error', (error) => {
-    spawnError = error;
-    exited = true;
-  });
-  // Neither the child nor its pipes keep the caller alive; stop() or the exit hook ends it.
-  child.unref();
-  (child.stdout as Socket).unref();
-  (child.stderr as Socket).unref();
-
-  const pid = child.pid ?? 0;
-  const untrack = track({ pid, dir, command: 'prometheus' });
-  const failure = async (message: string) => {
-    if (isAlive(pid)) await stopPid(pid, 'SIGKILL', 5_000);
-    untrack();
-    return new Error(`${message}\n--- prometheus output ---\n${tail(output)}`);
-  };
+  const { pid, failure, untrack } = server;
 
   const ready = () =>
     fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1_000) }).then(
@@ -173,7 +148,7 @@ async function launch(
       () => false,
     );
   try {
-    await waitFor(async () => exited || (await ready()), {
+    await waitFor(async () => server.exited() || (await ready()), {
       what: `prometheus on port ${port} to be ready`,
       timeoutMs,
       intervalMs: 100,
@@ -181,11 +156,12 @@ async function launch(
   } catch (error) {
     throw await failure((error as Error).message);
   }
+  const spawnError = server.spawnError();
   if (spawnError) throw await failure(`could not start ${binary}: ${spawnError.message} (apt-get install prometheus)`);
-  if (exited) {
-    if (/address already in use/i.test(output)) {
+  if (server.exited()) {
+    if (/address already in use/i.test(server.output())) {
       untrack();
-      return { retry: output };
+      return { retry: server.output() };
     }
     throw await failure(`${binary} exited during start-up`);
   }

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
-import { isAlive, track, stopPid, tail, waitFor } from './process.js';
+import { spawnServer, stopPid, track, waitFor } from './process.js';
 
 /** Node-only test helper: a throwaway redis-server with persistence off. */
 export interface StartRedisOptions {
@@ -83,50 +82,27 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
 /** One start attempt on a fresh port: a running server, or `{ retry }` with the output when the bind failed. */
 async function launch(binary: string, dir: string, timeoutMs: number, fixedPort?: number): Promise<RedisServer | { retry: string }> {
   const port = fixedPort ?? (await freePort());
-  const child = spawn(
+  const server = spawnServer(
     binary,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { dir, command: 'redis-server' },
   );
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output = tail(output + chunk.toString('utf8'), 50);
-  };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  let exited = false;
-  let spawnError: Error | undefined;
-  child.on('exit', () => (exited = true));
-  child.on('error', (error) => {
-    spawnError = error;
-    exited = true;
-  });
-  // Neither the child nor its pipes keep the caller alive; stop() or the exit hook ends it.
-  child.unref();
-  (child.stdout as Socket).unref();
-  (child.stderr as Socket).unref();
-
-  const pid = child.pid ?? 0;
-  const untrack = track({ pid, dir, command: 'redis-server' });
-  const failure = async (message: string) => {
-    if (isAlive(pid)) await stopPid(pid, 'SIGKILL', 5_000);
-    untrack();
-    return new Error(`${message}\n--- redis-server output ---\n${tail(output)}`);
-  };
+  const { pid, failure, untrack } = server;
 
   try {
-    await waitFor(async () => exited || (await ping(port)), {
+    await waitFor(async () => server.exited() || (await ping(port)), {
       what: `redis-server on port ${port} to answer PING`,
       timeoutMs,
     });
   } catch (error) {
     throw await failure((error as Error).message);
   }
+  const spawnError = server.spawnError();
   if (spawnError) throw await failure(`could not start ${binary}: ${spawnError.message} (apt-get install redis-server)`);
-  if (exited) {
-    if (/in use|could not create server/i.test(output)) {
+  if (server.exited()) {
+    if (/in use|could not create server/i.test(server.output())) {
       untrack();
-      return { retry: output };
+      return { retry: server.output() };
     }
     throw await failure(`${binary} exited during start-up`);
   }
