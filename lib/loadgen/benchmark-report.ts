@@ -143,6 +143,8 @@ export interface ComparisonRow {
   old: number | null;
   current: number | null;
   regression: boolean;
+  /** Why the rows of a phase may not be comparable (a different arrival rate). */
+  note?: string;
 }
 
 /** Compares the cached phases of two results, phase by phase. */
@@ -157,6 +159,7 @@ export function compareBenchmarks(old: BenchmarkReport, current: BenchmarkReport
     if (then === undefined) continue;
     const o: EndpointSummary = then.summary.overall;
     const c: EndpointSummary = now.summary.overall;
+    const first = rows.length;
     const latency = (metric: 'p95 ms' | 'p99 ms', key: 'p95' | 'p99') => {
       const a = o.latencyMs?.[key] ?? null;
       const b = c.latencyMs?.[key] ?? null;
@@ -171,6 +174,10 @@ export function compareBenchmarks(old: BenchmarkReport, current: BenchmarkReport
     const ha = o.cache.hitRate;
     const hb = c.cache.hitRate;
     rows.push({ phase: now.phase, metric: 'cache hit rate', old: ha, current: hb, regression: ha !== null && (hb === null || hb < ha - hitFall) });
+    if (now.ratePerS !== then.ratePerS) {
+      const note = `rates differ: ${num(then.ratePerS, 0)} vs ${num(now.ratePerS, 0)} req/s (pass --rate to compare like with like)`;
+      for (const row of rows.slice(first)) row.note = note;
+    }
   }
   return rows;
 }
@@ -183,6 +190,7 @@ export function formatComparison(rows: readonly ComparisonRow[], oldMeta: RunMet
       ['phase', 'metric', 'before', 'now', ''],
       rows.map((r) => [r.phase, r.metric, fmt(r, r.old), fmt(r, r.current), r.regression ? 'REGRESSION' : '']),
     ),
+    ...[...new Set(rows.flatMap((r) => (r.note === undefined ? [] : [`note (${r.phase}): ${r.note}`])))],
   ].join('\n');
 }
 

@@ -7,6 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { startLocalTarget } from './local-target.js';
+import type { ProgressOptions } from './progress.js';
+import { runMetadata, type RunMetadata } from './run-metadata.js';
 import { remoteTarget, type Target, type TargetEnv } from './target.js';
 
 /** A flag with a bad value; scripts print the message and exit with code 2. */
@@ -95,4 +97,81 @@ export function writeOutput(path: string, text: string): string {
   mkdirSync(dirname(absolute), { recursive: true });
   writeFileSync(absolute, text);
   return absolute;
+}
+
+/** What a script's run gets from {@link measure}. */
+export interface MeasureContext {
+  target: Target;
+  inProcessMemory?: () => { rssBytes: number; heapUsedBytes: number };
+  /** Fires on Ctrl-C. */
+  signal: AbortSignal;
+  /** stderr, or null with `--quiet`. */
+  progressStream: ProgressOptions['stream'] | null;
+  log: (line: string) => void;
+}
+
+/** Options of {@link measure}. */
+export interface MeasureOptions {
+  tool: string;
+  env: TargetEnv & Record<string, string | undefined>;
+  /** `--url`. */
+  url?: string;
+  /** `--local`. */
+  local: boolean;
+  /** Runs seeded into a local Iris. */
+  runs: number;
+  /** Recorded in the metadata (no secrets). */
+  options: Record<string, unknown>;
+  /** `--quiet`: no live progress. */
+  quiet: boolean;
+  log: (line: string) => void;
+}
+
+/**
+ * The frame both scripts share: Ctrl-C handling, the target (remote or a
+ * local Iris started here and always stopped), the run metadata, then `run`.
+ */
+export async function measure<R>(o: MeasureOptions, run: (context: MeasureContext) => Promise<R>): Promise<{ meta: RunMetadata; result: R }> {
+  const signal = interruptSignal(o.log);
+  const opened = await openTarget({ env: o.env, url: o.url, local: o.local, runs: o.runs, log: o.log });
+  try {
+    const meta = runMetadata({
+      tool: o.tool,
+      targetUrl: opened.target.baseUrl,
+      embedded: opened.target.embedded,
+      options: { ...o.options, seededRuns: opened.target.embedded ? o.runs : null },
+      env: o.env,
+    });
+    const result = await run({
+      target: opened.target,
+      inProcessMemory: opened.inProcessMemory,
+      signal,
+      progressStream: o.quiet ? null : process.stderr,
+      log: o.log,
+    });
+    return { meta, result };
+  } finally {
+    await opened.close();
+  }
+}
+
+/** An error of the tools' own (a stable `E_...` code) or a rejected option: its message says it all. */
+function explained(error: unknown): error is Error {
+  if (error instanceof RangeError) return true;
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code.startsWith('E_');
+}
+
+/**
+ * Runs a script's `main` and exits with its code; a usage or configuration
+ * error prints one line and exits with 2, anything else its stack and 2.
+ */
+export function runScript(name: string, main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(explained(error) ? `${name}: ${error.message}` : error);
+      process.exit(2);
+    },
+  );
 }

@@ -90,4 +90,17 @@ export { formatLoadTest, loadTestHtml, loadTestNotes, type LoadTestReport } from
 export { renderHtmlReport, jsonForScript, type HtmlReportInput } from './html-report.js';
 export { escapeHtml, lineChart, niceTicks, type ChartSeries, type LineChartOptions } from './svg-chart.js';
 export { clock, counts, endpointTable, mib, ms, num, pct, table } from './format.js';
-export { interruptSignal, numberFlag, openTarget, parseDuration, parseThinkTime, UsageError, writeOutput, type OpenedTarget } from './cli.js';
+export {
+  interruptSignal,
+  measure,
+  numberFlag,
+  openTarget,
+  parseDuration,
+  parseThinkTime,
+  runScript,
+  UsageError,
+  writeOutput,
+  type MeasureContext,
+  type MeasureOptions,
+  type OpenedTarget,
+} from './cli.js';

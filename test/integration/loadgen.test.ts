@@ -165,9 +165,11 @@ describe('benchmark and load test against a seeded local Iris', () => {
     expect(result.phases.map((p) => p.variant)).toEqual(['baseline', 'cached']);
     expect(result.phases[0]!.checks).toEqual([]);
     for (const p of result.phases) expect(p.summary.overall.failed).toBe(0);
-    const baselineHit = result.phases[0]!.summary.overall.cache;
-    // Until the cache sends X-Cache there is nothing to count; once it does, a bypassed run has no hits.
-    expect(baselineHit.hits).toBe(0);
+    // The server contract: a bypassed read is never a hit and says so with X-Cache: BYPASS.
+    const baseline = result.phases[0]!.summary.overall;
+    expect(baseline.cache.hits).toBe(0);
+    expect(baseline.cache.xCache).toEqual({ BYPASS: baseline.requests });
+    expect(baseline.cache.hitRate).toBe(0);
   });
 
   it('load test: every route of the mix answers its method and body with success', async () => {
