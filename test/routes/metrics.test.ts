@@ -46,14 +46,17 @@ describe('GET /api/metrics', () => {
     expect(after).toMatchObject({ instances: 1, memory: expect.any(Object), kv: { circuit: 'closed' } });
   });
 
-  it('serves the Prometheus text format with templates as route labels', async () => {
+  it('serves the Prometheus text format with templates as route labels, 304s counted once', async () => {
     await app.request('/api/iris/experts/some-raw-id-123/usage', { method: 'POST', key: project.key });
+    const etag = (await app.request('/api/iris/reports', { key: project.key })).headers.get('etag')!;
+    expect((await app.request('/api/iris/reports', { key: project.key, headers: { 'if-none-match': etag } })).status).toBe(304);
     const res = await scrape('?format=prometheus');
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = await res.text();
     expect(text).toMatch(/^http_requests_total\{route="\/api\/iris\/overview",method="GET",status="200"\} \d+$/m);
     expect(text).toContain('route="/api/iris/experts/:expertId/usage"');
     expect(text).not.toContain('some-raw-id-123');
+    expect(text).toMatch(/^http_requests_total\{route="\/api\/iris\/reports",method="GET",status="304"\} 1$/m);
     expect(text).toMatch(/^runs_ingested_total \d+$/m);
     expect(text).toMatch(/^iris_build_info\{version="[^"]+"\} 1$/m);
     expect(text).not.toContain(project.key);
