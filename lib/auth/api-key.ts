@@ -1,3 +1,5 @@
+import type * as NodeCryptoModule from 'node:crypto';
+
 /**
  * API key format and hashing. Keys look like `iris_sk_` + 32 random bytes in
  * base64url (43 characters). Only the SHA-256 hex digest is ever stored; the
@@ -8,6 +10,8 @@ export const API_KEY_PREFIX = 'iris_sk_';
 const KEY_PATTERN = /^iris_sk_[A-Za-z0-9_-]{43}$/;
 /** Characters of the key kept for display (`iris_sk_` plus six). */
 export const DISPLAY_PREFIX_LENGTH = API_KEY_PREFIX.length + 6;
+
+type NodeCrypto = typeof NodeCryptoModule;
 
 const encoder = new TextEncoder();
 
@@ -36,8 +40,19 @@ export function generateApiKey(): string {
   return API_KEY_PREFIX + base64url(bytes);
 }
 
+/**
+ * Node's synchronous hash when the runtime has it. `crypto.subtle.digest` hops
+ * to a worker thread and back, which costs more than hashing 51 bytes: on every
+ * authenticated request that hop was about a fifth of the CPU of a cache hit.
+ * Edge runtimes have no `process.getBuiltinModule` and use Web Crypto.
+ */
+const nodeCrypto = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+).process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
+
 /** Lower-case hex SHA-256 of a string (the stored form of a key or token). */
 export async function sha256Hex(value: string): Promise<string> {
+  if (nodeCrypto) return nodeCrypto.createHash('sha256').update(value, 'utf8').digest('hex');
   return hex(await crypto.subtle.digest('SHA-256', encoder.encode(value)));
 }
 

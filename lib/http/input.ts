@@ -19,7 +19,7 @@ function assertOwnProject(c: RouteContext, data: unknown): void {
 
 /** Validates the query string against a strict schema (unknown parameters are a 422). */
 export function parseQuery<S extends z.ZodType>(c: RouteContext, schema: S): z.output<S> {
-  const data = validate(schema, queryObject(new URL(c.req.url)), 'query');
+  const data = validate(schema, queryObject(c.req.url), 'query');
   assertOwnProject(c, data);
   return data;
 }

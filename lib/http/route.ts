@@ -14,7 +14,8 @@ import {
 } from '../errors.js';
 import { clientIp, rateLimitHeaders, ruleForIp, ruleForKey, type RateLimitDecision, type RateLimitRule } from '../rate-limit/index.js';
 import { getServices, type Services } from '../services.js';
-import { appendVary, corsHeaders, NO_STORE, PRIVATE_NO_CACHE, requestIdFrom, SECURITY_HEADERS } from './headers.js';
+import { appendVary, corsHeaders, NO_STORE, requestIdFrom, SECURITY_HEADERS } from './headers.js';
+import { json, respond } from './respond.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -40,8 +41,12 @@ export interface AppEnv {
     project: ProjectContext;
     /** Time spent authenticating, in ms, for Server-Timing. */
     authMs: number;
-    /** The rate-limit decision that let this request through, for its response headers. */
+    /** The rate-limit decision that let this request through. */
     rateLimit: RateLimitDecision;
+    /** Who may call the route. */
+    access: Access;
+    /** Headers every response of this request carries, gathered as the request goes (see respond.ts). */
+    responseHeaders: Record<string, string>;
   };
 }
 
@@ -82,8 +87,8 @@ export function defineRoute(definition: RouteDefinition): Route {
 
   app.use('*', requestContext(definition.path, definition.access));
   app.options(definition.path, (c) => {
-    const cors = corsHeaders(c.req.header('origin') ?? null, c.var.services.config.corsOrigins, { methods: allow });
-    return c.body(null, 204, { Allow: allow.join(', '), ...(cors ?? {}) });
+    const cors = corsHeaders(c.req.header('origin') ?? null, c.get('services').config.corsOrigins, { methods: allow });
+    return respond(c, null, 204, { Allow: allow.join(', '), ...cors });
   });
   for (const method of methods) {
     app.on(method, definition.path, access(definition.access), definition.methods[method]!);
@@ -129,48 +134,29 @@ function requestContext(routePath: string, routeAccess: Access): MiddlewareHandl
     const started = performance.now();
     const requestId = requestIdFrom(c.req.header('x-request-id') ?? null);
     c.set('requestId', requestId);
+    c.set('access', routeAccess);
+    const headers: Record<string, string> = { 'X-Request-Id': requestId, ...SECURITY_HEADERS };
+    // RFC 9110 §12.5.5: the answer depends on the credentials, so no cache may reuse it across them.
+    if (routeAccess !== 'public') headers.Vary = 'Authorization';
+    c.set('responseHeaders', headers);
+    let services: Services;
     try {
-      c.set('services', c.env?.services ?? (await getServices()));
+      services = c.env?.services ?? (await getServices());
     } catch (error) {
       console.error(JSON.stringify({ level: 'error', message: 'services failed to start', requestId, error: String(error) }));
       throw serviceUnavailable('starting', 'The service is starting or misconfigured; retry shortly.');
     }
+    c.set('services', services);
+    if (services.config.corsOrigins.length > 0 && c.req.method !== 'OPTIONS') {
+      const cors = corsHeaders(c.req.header('origin') ?? null, services.config.corsOrigins, null);
+      if (cors) Object.assign(headers, cors, { Vary: appendVary(headers.Vary ?? null, cors.Vary!) });
+    }
     await next();
-    finalizeHeaders(c, routeAccess);
     // Once per request, errors and 304s included; labelled by the template, never the raw path.
-    const { metrics, fleet, background } = c.var.services;
+    const { metrics, fleet, background } = services;
     metrics.recordHttp(routePath, c.req.method, c.res.status, (performance.now() - started) / 1000);
-    if (fleet) void background.run('metrics.publish', () => fleet.publishIfDue());
+    if (fleet.isDue()) void background.run('metrics.publish', () => fleet.publishIfDue());
   };
-}
-
-function finalizeHeaders(c: RouteContext, routeAccess: Access): void {
-  const headers = c.res.headers;
-  headers.set('X-Request-Id', c.var.requestId);
-  const decision = c.get('rateLimit');
-  if (decision && !headers.has('RateLimit-Limit')) {
-    for (const [name, value] of Object.entries(rateLimitHeaders(decision, c.var.services.now()))) headers.set(name, value);
-  }
-  for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers.set(name, value);
-  if (routeAccess !== 'public') {
-    headers.set('Vary', appendVary(headers.get('Vary'), 'Authorization'));
-    const ok = c.res.status < 400;
-    if (!headers.has('Cache-Control') || !ok) {
-      headers.set('Cache-Control', ok && (c.req.method === 'GET' || c.req.method === 'HEAD') ? PRIVATE_NO_CACHE : NO_STORE);
-    }
-  } else if (!headers.has('Cache-Control') || c.res.status >= 400) {
-    headers.set('Cache-Control', NO_STORE);
-  }
-  const services = c.get('services');
-  if (services && c.req.method !== 'OPTIONS') {
-    const cors = corsHeaders(c.req.header('origin') ?? null, services.config.corsOrigins, null);
-    if (cors) {
-      for (const [name, value] of Object.entries(cors)) {
-        if (name === 'Vary') headers.set('Vary', appendVary(headers.get('Vary'), value));
-        else headers.set(name, value);
-      }
-    }
-  }
 }
 
 /**
@@ -179,9 +165,9 @@ function finalizeHeaders(c: RouteContext, routeAccess: Access): void {
  * through with a counted reason (fail open).
  */
 async function spend(c: RouteContext, rule: RateLimitRule, identifier: string): Promise<RateLimitDecision> {
-  const { limiter, metrics, background, now } = c.var.services;
+  const { limiter, metrics, background, now } = c.get('services');
   const decision = await limiter.check(rule, identifier);
-  void background.run('rate-limit.pending', decision.pending);
+  if (decision.pending) void background.run('rate-limit.pending', decision.pending);
   metrics.rateLimitDecision(decision.allowed ? 'allowed' : 'limited', decision.reason);
   if (!decision.allowed) {
     const resetS = Math.max(1, Math.ceil((decision.resetAtMs - now()) / 1000));
@@ -190,12 +176,13 @@ async function spend(c: RouteContext, rule: RateLimitRule, identifier: string): 
       headers: rateLimitHeaders(decision, now()),
     });
   }
+  Object.assign(c.get('responseHeaders'), rateLimitHeaders(decision, now()));
   return decision;
 }
 
 /** The per-IP budget: every request to public and admin routes, and API-key lookups that miss the cache. */
 function spendIp(c: RouteContext): Promise<RateLimitDecision> {
-  return spend(c, ruleForIp(c.var.services.config.ipLimitPerMinute), `ip:${clientIp(c.req.raw.headers)}`);
+  return spend(c, ruleForIp(c.get('services').config.ipLimitPerMinute), `ip:${clientIp(c.req.raw.headers)}`);
 }
 
 function access(kind: Access): MiddlewareHandler<AppEnv> {
@@ -207,14 +194,14 @@ function access(kind: Access): MiddlewareHandler<AppEnv> {
   }
   if (kind === 'admin') {
     return async (c, next) => {
-      const expected = c.var.services.config.adminToken;
+      const expected = c.get('services').config.adminToken;
       // With no admin token configured the admin surface does not exist.
       if (!expected) throw notFound();
       c.set('rateLimit', await spendIp(c));
       const token = bearerToken(c.req.header('authorization'));
       const [given, wanted] = await Promise.all([sha256Hex(token ?? ''), sha256Hex(expected)]);
       if (!token || !timingSafeEqualString(given, wanted)) {
-        c.var.services.metrics.authFailure('admin_token');
+        c.get('services').metrics.authFailure('admin_token');
         throw unauthorized('The admin token is missing or wrong: send "Authorization: Bearer $IRIS_ADMIN_TOKEN".');
       }
       await next();
@@ -222,7 +209,7 @@ function access(kind: Access): MiddlewareHandler<AppEnv> {
   }
   return async (c, next) => {
     const started = performance.now();
-    const { keys, metrics } = c.var.services;
+    const { keys, metrics } = c.get('services');
     const token = bearerToken(c.req.header('authorization'));
     if (!token) {
       metrics.authFailure('missing');
@@ -245,7 +232,7 @@ function access(kind: Access): MiddlewareHandler<AppEnv> {
     c.set('authMs', performance.now() - started);
     // Checked after the auth cache and before any database work, and awaited.
     c.set('rateLimit', await spend(c, ruleForKey(project.settings, c.req.method), `key:${project.keyId}`));
-    c.var.services.keyUsage.record(project.keyId);
+    c.get('services').keyUsage.record(project.keyId);
     await next();
   };
 }
@@ -281,5 +268,5 @@ function renderError(error: unknown, c: RouteContext): Response {
     if (logger) logger.error('request failed', fields);
     else console.error(JSON.stringify({ level: 'error', message: 'request failed', requestId, error: String(error) }));
   }
-  return c.json(http.toBody(requestId), http.status as 400, { ...http.headers, 'Cache-Control': NO_STORE });
+  return json(c, http.toBody(requestId), http.status, { ...http.headers, 'Cache-Control': NO_STORE });
 }

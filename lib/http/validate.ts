@@ -29,10 +29,17 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown, where: 
   return result.data;
 }
 
-/** URLSearchParams to a plain object; a repeated parameter keeps every value as an array so schemas can reject it. */
-export function queryObject(url: URL): Record<string, string | string[]> {
+/**
+ * The query string of `url` as a plain object; a repeated parameter keeps every
+ * value as an array so schemas can reject it. Takes the raw URL string so a
+ * request without a query string costs no URL parse.
+ */
+export function queryObject(url: string): Record<string, string | string[]> {
+  const start = url.indexOf('?');
+  if (start === -1) return {};
+  const hash = url.indexOf('#', start);
   const out: Record<string, string | string[]> = Object.create(null);
-  for (const [key, value] of url.searchParams) {
+  for (const [key, value] of new URLSearchParams(hash === -1 ? url.slice(start + 1) : url.slice(start + 1, hash))) {
     const existing = out[key];
     if (existing === undefined) out[key] = value;
     else out[key] = Array.isArray(existing) ? [...existing, value] : [existing, value];

@@ -14,8 +14,6 @@ interface Windows {
   previous: number;
 }
 
-const settled = Promise.resolve();
-
 /**
  * The embedded limiter: the same sliding-window approximation as
  * @upstash/ratelimit's `slidingWindow` (the previous fixed window's count,
@@ -40,11 +38,11 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
       const resetAtMs = (window + 1) * rule.windowMs;
       if (used >= rule.limit) {
         state.set(key, entry);
-        return { allowed: false, reason: 'limit', limit: rule.limit, remaining: 0, resetAtMs, pending: settled };
+        return { allowed: false, reason: 'limit', limit: rule.limit, remaining: 0, resetAtMs };
       }
       entry.current += 1;
       state.set(key, entry);
-      return { allowed: true, reason: 'ok', limit: rule.limit, remaining: Math.max(0, rule.limit - used - 1), resetAtMs, pending: settled };
+      return { allowed: true, reason: 'ok', limit: rule.limit, remaining: Math.max(0, rule.limit - used - 1), resetAtMs };
     },
   };
 }

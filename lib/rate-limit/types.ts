@@ -29,8 +29,8 @@ export interface RateLimitDecision {
   remaining: number;
   /** When the current window ends, epoch ms. */
   resetAtMs: number;
-  /** Work the limiter still does after deciding (for example multi-region sync); hand it to `waitUntil`. */
-  pending: Promise<unknown>;
+  /** Work the limiter still does after deciding (for example multi-region sync); hand it to `waitUntil`. Absent when there is none. */
+  pending?: Promise<unknown>;
 }
 
 export interface RateLimiter {

@@ -67,7 +67,6 @@ export function createUpstashRateLimiter(options: UpstashRateLimiterOptions): Ra
           limit: rule.limit,
           remaining: rule.limit,
           resetAtMs: Date.now() + rule.windowMs,
-          pending: Promise.resolve(),
         };
       }
     },

@@ -1,6 +1,6 @@
 import { displayPrefix, generateApiKey, sha256Hex } from '../auth/index.js';
 import { notFound } from '../errors.js';
-import { defineRoute, parseBody, parseParams, parseQuery } from '../http/index.js';
+import { defineRoute, json, parseBody, parseParams, parseQuery } from '../http/index.js';
 import { CreateKeyBody, CreateProjectBody, EmptyBody, KeyParams, ListKeysQuery } from '../schemas/index.js';
 import { present } from './present.js';
 
@@ -11,13 +11,13 @@ export const adminProjectsRoute = defineRoute({
   methods: {
     GET: async (c) => {
       parseQuery(c, EmptyBody);
-      const rows = await c.var.services.db.rpc('list_projects', {});
-      return c.json({ data: rows.map((r) => present(r)) });
+      const rows = await c.get('services').db.rpc('list_projects', {});
+      return json(c, { data: rows.map((r) => present(r)) });
     },
     POST: async (c) => {
       const body = await parseBody(c, CreateProjectBody);
-      const [row] = await c.var.services.db.rpc('create_project', { p_name: body.name, p_settings: body.settings });
-      return c.json(present(row ?? {}), 201);
+      const [row] = await c.get('services').db.rpc('create_project', { p_name: body.name, p_settings: body.settings });
+      return json(c, present(row ?? {}), 201);
     },
   },
 });
@@ -29,12 +29,12 @@ export const adminKeysRoute = defineRoute({
   methods: {
     GET: async (c) => {
       const { projectId } = parseQuery(c, ListKeysQuery);
-      const rows = await c.var.services.db.rpc('list_api_keys', { p_project_id: projectId });
-      return c.json({ data: rows.map((r) => present(r)) });
+      const rows = await c.get('services').db.rpc('list_api_keys', { p_project_id: projectId });
+      return json(c, { data: rows.map((r) => present(r)) });
     },
     POST: async (c) => {
       const body = await parseBody(c, CreateKeyBody);
-      const { db } = c.var.services;
+      const { db } = c.get('services');
       const [project] = await db.rpc('get_project', { p_project_id: body.projectId });
       if (!project) throw notFound(`No project ${body.projectId}.`, 'project_not_found');
       const key = generateApiKey();
@@ -44,7 +44,7 @@ export const adminKeysRoute = defineRoute({
         p_prefix: displayPrefix(key),
         p_label: body.label ?? null,
       });
-      return c.json({ ...present(row ?? {}), key }, 201);
+      return json(c, { ...present(row ?? {}), key }, 201);
     },
   },
 });
@@ -57,11 +57,11 @@ export const adminKeyRevokeRoute = defineRoute({
     POST: async (c) => {
       const { id } = parseParams(c, KeyParams);
       if (c.req.header('content-length') !== '0' && c.req.raw.body) await parseBody(c, EmptyBody);
-      const [row] = await c.var.services.db.rpc('revoke_api_key', { p_key_id: id });
+      const [row] = await c.get('services').db.rpc('revoke_api_key', { p_key_id: id });
       if (!row) throw notFound(`No API key ${id}.`, 'api_key_not_found');
       // Every instance looks keys up again: the revoked key stops working fleet-wide.
-      await c.var.services.keys.invalidate();
-      return c.json(present(row, ['key_hash']));
+      await c.get('services').keys.invalidate();
+      return json(c, present(row, ['key_hash']));
     },
   },
 });
@@ -75,14 +75,14 @@ export const adminKeyRotateRoute = defineRoute({
       const { id } = parseParams(c, KeyParams);
       if (c.req.header('content-length') !== '0' && c.req.raw.body) await parseBody(c, EmptyBody);
       const key = generateApiKey();
-      const [row] = await c.var.services.db.rpc('rotate_api_key', {
+      const [row] = await c.get('services').db.rpc('rotate_api_key', {
         p_key_id: id,
         p_new_key_hash: await sha256Hex(key),
         p_new_prefix: displayPrefix(key),
       });
       if (!row) throw notFound(`No active API key ${id}.`, 'api_key_not_found');
-      await c.var.services.keys.invalidate();
-      return c.json({ ...present(row, ['old_key_hash']), key, replaces: id }, 201);
+      await c.get('services').keys.invalidate();
+      return json(c, { ...present(row, ['old_key_hash']), key, replaces: id }, 201);
     },
   },
 });

@@ -9,7 +9,7 @@ import {
   serverTiming,
   type XCacheStatus,
 } from '../http-cache/index.js';
-import type { RouteContext } from '../http/index.js';
+import { respond, type RouteContext } from '../http/index.js';
 import { page } from './present.js';
 
 /** Header that skips the cache entirely (the benchmark's baseline); honoured on the local server or with the admin token. */
@@ -34,7 +34,7 @@ const BROWSER: Record<CachedResource, 'fresh' | 'revalidate'> = {
 async function privilegedBypass(c: RouteContext): Promise<boolean> {
   const header = c.req.header(CACHE_BYPASS_HEADER);
   if (header === undefined) return false;
-  const { local, config } = c.var.services;
+  const { local, config } = c.get('services');
   if (local) return true;
   if (!config.adminToken) return false;
   const given = bearerToken(`Bearer ${header}`) ?? '';
@@ -55,9 +55,9 @@ export async function respondCached(
   params: CacheParams,
   compute: () => Promise<unknown>,
 ): Promise<Response> {
-  const { cache } = c.var.services;
+  const { cache } = c.get('services');
   const policy = CACHE_POLICIES[resource];
-  const project = c.var.project.id;
+  const project = c.get('project').id;
   const serialise = async () => JSON.stringify(await compute());
 
   let body: string;
@@ -76,7 +76,7 @@ export async function respondCached(
     const revalidate = requestCacheDirectives(c.req.header('cache-control') ?? null, c.req.header('pragma') ?? null).revalidate;
     const result = await cache.getOrCompute(cacheKey(project, resource, params), serialise, { policy, bypass: revalidate });
     if (result.error !== undefined) {
-      c.var.services.log.warn('served a stale value after a failed refresh', { requestId: c.var.requestId, resource, error: result.error });
+      c.get('services').log.warn('served a stale value after a failed refresh', { requestId: c.get('requestId'), resource, error: result.error });
     }
     ({ value: body, etag, status, ageMs } = result);
     dbMs = result.timings.computeMs;
@@ -99,8 +99,8 @@ export async function respondCached(
   if (status === 'STALE-ERROR') headers.Warning = '111 - "Revalidation Failed"';
 
   // RFC 9110 §13.1.2: weak comparison for If-None-Match on GET and HEAD.
-  if (matchesIfNoneMatch(c.req.header('if-none-match') ?? null, etag)) return c.body(null, 304, headers);
-  return c.body(body, 200, { ...headers, 'Content-Type': 'application/json' });
+  if (matchesIfNoneMatch(c.req.header('if-none-match') ?? null, etag)) return respond(c, null, 304, headers);
+  return respond(c, body, 200, { ...headers, 'Content-Type': 'application/json' });
 }
 
 /**
@@ -109,8 +109,8 @@ export async function respondCached(
  * (at once here, within the generation check interval elsewhere).
  */
 export async function invalidate(c: RouteContext, ...resources: Exclude<CachedResource, 'auth'>[]): Promise<void> {
-  const { cache } = c.var.services;
-  await Promise.all(resources.map((resource) => cache.bump(c.var.project.id, resource)));
+  const { cache } = c.get('services');
+  await Promise.all(resources.map((resource) => cache.bump(c.get('project').id, resource)));
 }
 
 /** Keyset pagination arguments every list RPC takes. */

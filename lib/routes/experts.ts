@@ -1,5 +1,5 @@
 import { notFound } from '../errors.js';
-import { defineRoute, parseBody, parseParams, parseQuery } from '../http/index.js';
+import { defineRoute, json, parseBody, parseParams, parseQuery } from '../http/index.js';
 import { ExpertParams, ExpertUsageBody, ListExpertsQuery, UpsertExpertBody } from '../schemas/index.js';
 import { invalidate, respondCached } from './cached.js';
 import { present } from './present.js';
@@ -12,16 +12,16 @@ export const expertsRoute = defineRoute({
     GET: async (c) => {
       const query = parseQuery(c, ListExpertsQuery);
       const activeOnly = query.active ?? false;
-      const projectId = c.var.project.id;
+      const projectId = c.get('project').id;
       return respondCached(c, 'experts', { activeOnly }, async () => {
-        const rows = await c.var.services.db.rpc('list_experts', { p_project_id: projectId, p_active_only: activeOnly });
+        const rows = await c.get('services').db.rpc('list_experts', { p_project_id: projectId, p_active_only: activeOnly });
         return { data: rows.map((r) => present(r)) };
       });
     },
     POST: async (c) => {
       const body = await parseBody(c, UpsertExpertBody);
-      const [row] = await c.var.services.db.rpc('upsert_expert_signature', {
-        p_project_id: c.var.project.id,
+      const [row] = await c.get('services').db.rpc('upsert_expert_signature', {
+        p_project_id: c.get('project').id,
         p_expert_id: body.expertId,
         p_version: body.version,
         p_signature: body.signature,
@@ -29,7 +29,7 @@ export const expertsRoute = defineRoute({
         p_performance: body.performance as Record<string, never>,
       });
       await invalidate(c, 'experts', 'overview');
-      return c.json(present(row ?? {}), 201);
+      return json(c, present(row ?? {}), 201);
     },
   },
 });
@@ -43,13 +43,13 @@ export const expertUsageRoute = defineRoute({
       const { expertId } = parseParams(c, ExpertParams);
       // The body is optional; when sent it must be a valid (empty or projectId-only) object.
       if (c.req.header('content-length') !== '0' && c.req.raw.body) await parseBody(c, ExpertUsageBody);
-      const [row] = await c.var.services.db.rpc('increment_expert_usage', {
-        p_project_id: c.var.project.id,
+      const [row] = await c.get('services').db.rpc('increment_expert_usage', {
+        p_project_id: c.get('project').id,
         p_expert_id: expertId,
       });
       if (!row) throw notFound(`No expert "${expertId}" in this project.`, 'expert_not_found');
       await invalidate(c, 'experts');
-      return c.json(present(row));
+      return json(c, present(row));
     },
   },
 });

@@ -1,4 +1,4 @@
-import { defineRoute } from '../http/index.js';
+import { defineRoute, json } from '../http/index.js';
 
 /** GET /api/health: public liveness. Says the process runs; touches no dependency. */
 export const healthRoute = defineRoute({
@@ -6,8 +6,8 @@ export const healthRoute = defineRoute({
   access: 'public',
   methods: {
     GET: (c) => {
-      const { config, startedAt, now } = c.var.services;
-      return c.json({
+      const { config, startedAt, now } = c.get('services');
+      return json(c, {
         status: 'ok',
         version: config.version,
         uptimeS: Math.round((now() - startedAt) / 1000),

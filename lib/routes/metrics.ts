@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { bearerToken, sha256Hex, timingSafeEqualString } from '../auth/index.js';
 import { HttpError, unauthorized } from '../errors.js';
-import { defineRoute, parseQuery, type RouteContext } from '../http/index.js';
+import { defineRoute, json, parseQuery, respond, type RouteContext } from '../http/index.js';
 import { formatFromAccept, render, type ExpositionFormat } from '../metrics/index.js';
 import { toJsonSummary } from '../telemetry/index.js';
 
@@ -20,7 +20,7 @@ function chooseFormat(c: RouteContext, requested: 'prometheus' | 'openmetrics' |
 }
 
 async function authorize(c: RouteContext): Promise<void> {
-  const { config, metrics } = c.var.services;
+  const { config, metrics } = c.get('services');
   if (!config.metricsToken) {
     if (config.production) {
       throw new HttpError(
@@ -50,7 +50,7 @@ export const metricsRoute = defineRoute({
     GET: async (c) => {
       await authorize(c);
       const query = parseQuery(c, MetricsQuery);
-      const { metrics, fleet, config, startedAt, now } = c.var.services;
+      const { metrics, fleet, config, startedAt, now } = c.get('services');
       const format = chooseFormat(c, query.format);
       let snapshot;
       let instances = 1;
@@ -65,10 +65,10 @@ export const metricsRoute = defineRoute({
       }
       if (format === 'json') {
         const uptimeS = Math.round((now() - startedAt) / 1000);
-        return c.json(toJsonSummary(snapshot, { instance: query.scope === 'fleet' ? 'fleet' : config.instance, instances, uptimeS }), 200, headers);
+        return json(c, toJsonSummary(snapshot, { instance: query.scope === 'fleet' ? 'fleet' : config.instance, instances, uptimeS }), 200, headers);
       }
       const exposition = render(snapshot, format);
-      return c.body(exposition.body, 200, { ...headers, 'Content-Type': exposition.contentType });
+      return respond(c, exposition.body, 200, { ...headers, 'Content-Type': exposition.contentType });
     },
   },
 });

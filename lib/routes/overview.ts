@@ -10,8 +10,8 @@ export const overviewRoute = defineRoute({
   methods: {
     GET: async (c) => {
       parseQuery(c, OverviewQuery);
-      const { db, now } = c.var.services;
-      const projectId = c.var.project.id;
+      const { db, now } = c.get('services');
+      const projectId = c.get('project').id;
       return respondCached(c, 'overview', {}, async () => {
         const [row] = await db.rpc('get_project_overview', { p_project_id: projectId });
         return { projectId, generatedAt: new Date(now()).toISOString(), ...present(row ?? {}) };

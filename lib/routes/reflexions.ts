@@ -1,4 +1,4 @@
-import { defineRoute, parseBody, parseQuery } from '../http/index.js';
+import { defineRoute, json, parseBody, parseQuery } from '../http/index.js';
 import { CreateReflexionBody, ListReflexionsQuery } from '../schemas/index.js';
 import { invalidate, respondCachedPage } from './cached.js';
 import { present } from './present.js';
@@ -10,16 +10,16 @@ export const reflexionsRoute = defineRoute({
   methods: {
     GET: async (c) => {
       const query = parseQuery(c, ListReflexionsQuery);
-      const projectId = c.var.project.id;
+      const projectId = c.get('project').id;
       const expertId = query.expertId ?? null;
       return respondCachedPage(c, 'reflexions', query, { expertId }, (args) =>
-        c.var.services.db.rpc('list_reflexions', { p_project_id: projectId, p_expert_id: expertId, ...args }),
+        c.get('services').db.rpc('list_reflexions', { p_project_id: projectId, p_expert_id: expertId, ...args }),
       );
     },
     POST: async (c) => {
       const body = await parseBody(c, CreateReflexionBody);
-      const [row] = await c.var.services.db.rpc('record_reflexion', {
-        p_project_id: c.var.project.id,
+      const [row] = await c.get('services').db.rpc('record_reflexion', {
+        p_project_id: c.get('project').id,
         p_expert_id: body.expertId,
         p_kind: body.kind,
         p_context: body.context,
@@ -29,7 +29,7 @@ export const reflexionsRoute = defineRoute({
       });
       // The overview counts reflexions.
       await invalidate(c, 'reflexions', 'overview');
-      return c.json(present(row ?? {}), 201);
+      return json(c, present(row ?? {}), 201);
     },
   },
 });

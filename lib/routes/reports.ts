@@ -1,4 +1,4 @@
-import { defineRoute, parseBody, parseQuery } from '../http/index.js';
+import { defineRoute, json, parseBody, parseQuery } from '../http/index.js';
 import { CreateReportBody, ListReportsQuery } from '../schemas/index.js';
 import { invalidate, respondCachedPage } from './cached.js';
 import { present } from './present.js';
@@ -10,13 +10,13 @@ export const reportsRoute = defineRoute({
   methods: {
     GET: async (c) => {
       const query = parseQuery(c, ListReportsQuery);
-      const projectId = c.var.project.id;
-      return respondCachedPage(c, 'reports', query, {}, (args) => c.var.services.db.rpc('list_reports', { p_project_id: projectId, ...args }));
+      const projectId = c.get('project').id;
+      return respondCachedPage(c, 'reports', query, {}, (args) => c.get('services').db.rpc('list_reports', { p_project_id: projectId, ...args }));
     },
     POST: async (c) => {
       const body = await parseBody(c, CreateReportBody);
-      const [row] = await c.var.services.db.rpc('create_report', {
-        p_project_id: c.var.project.id,
+      const [row] = await c.get('services').db.rpc('create_report', {
+        p_project_id: c.get('project').id,
         p_kind: body.kind,
         p_health_score: body.healthScore,
         p_overall_health: body.overallHealth,
@@ -26,7 +26,7 @@ export const reportsRoute = defineRoute({
       });
       // The overview shows the latest health score and the open critical reports.
       await invalidate(c, 'reports', 'overview');
-      return c.json(present(row ?? {}), 201);
+      return json(c, present(row ?? {}), 201);
     },
   },
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RunInput } from '../db/types.js';
 import { unprocessable } from '../errors.js';
-import { defineRoute, parseQuery, readJsonBody, validate, type RouteContext } from '../http/index.js';
+import { defineRoute, json, parseQuery, readJsonBody, validate, type RouteContext } from '../http/index.js';
 import { ListRunsQuery, MAX_RUNS_PER_BATCH, RunBatchSchema, RunSchema, type RunBody } from '../schemas/index.js';
 import { forbidden } from '../errors.js';
 import { respondCachedPage } from './cached.js';
@@ -20,7 +20,7 @@ function parseRuns(body: unknown, c: RouteContext): RunBody[] {
   if (Array.isArray(body)) return validate(RunArraySchema, body, 'body');
   if (body !== null && typeof body === 'object' && 'runs' in body) {
     const batch = validate(RunBatchSchema, body, 'body');
-    if (batch.projectId !== undefined && batch.projectId !== c.var.project.id) {
+    if (batch.projectId !== undefined && batch.projectId !== c.get('project').id) {
       throw forbidden('project_mismatch', 'projectId does not match the project of this API key.');
     }
     return batch.runs;
@@ -65,21 +65,21 @@ export const runsRoute = defineRoute({
   methods: {
     GET: async (c) => {
       const query = parseQuery(c, ListRunsQuery);
-      const projectId = c.var.project.id;
+      const projectId = c.get('project').id;
       // Runs arrive continuously, so ingest does not invalidate: the list is at most the runs TTL (5 s) behind.
-      return respondCachedPage(c, 'runs', query, {}, (args) => c.var.services.db.rpc('list_runs', { p_project_id: projectId, ...args }));
+      return respondCachedPage(c, 'runs', query, {}, (args) => c.get('services').db.rpc('list_runs', { p_project_id: projectId, ...args }));
     },
     POST: async (c) => {
       const runs = parseRuns(await readJsonBody(c.req.raw), c);
-      checkTimestamps(runs, c.var.services.now());
+      checkTimestamps(runs, c.get('services').now());
       // One statement: the batch is stored whole or not at all, and the 201 is sent only after it committed.
-      const [row] = await c.var.services.db.rpc('ingest_runs', {
-        p_project_id: c.var.project.id,
+      const [row] = await c.get('services').db.rpc('ingest_runs', {
+        p_project_id: c.get('project').id,
         p_runs: runs.map(toRunInput),
       });
       const inserted = row?.inserted ?? 0;
-      c.var.services.metrics.runsIngested(inserted);
-      return c.json({ inserted }, 201);
+      c.get('services').metrics.runsIngested(inserted);
+      return json(c, { inserted }, 201);
     },
   },
 });

@@ -35,8 +35,8 @@ function statsRoute(path: string, fn: 'get_token_stats' | 'get_performance_stats
     methods: {
       GET: async (c: RouteContext) => {
         const query = parseQuery(c, StatsQuery);
-        const { db, now } = c.var.services;
-        const projectId = c.var.project.id;
+        const { db, now } = c.get('services');
+        const projectId = c.get('project').id;
         // With no explicit `to` the window ends now: round it up to the minute so
         // "the last 24 hours" is one cache entry per minute, not one per request.
         const range = resolveRange(query, Math.ceil(now() / 60_000) * 60_000);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { loadFileRoutes, matchRoute, templateFromFile } from './file-routes.js';
+import { loadFileRoutes, matchRoute, pathOf, templateFromFile } from './file-routes.js';
 
 describe('templateFromFile', () => {
   it('maps files to URLs the way Vercel routes them', () => {
@@ -22,5 +22,14 @@ describe('the api/ tree', () => {
     expect(matchRoute(routes, '/api/iris/experts')?.path).toBe('/api/iris/experts');
     expect(matchRoute(routes, '/api/iris/experts/planner/usage')?.path).toBe('/api/iris/experts/:expertId/usage');
     expect(matchRoute(routes, '/api/iris/nope')).toBeUndefined();
+  });
+});
+
+describe('pathOf', () => {
+  it('takes the path of an absolute URL without its query or fragment', () => {
+    expect(pathOf('http://localhost:3000/api/iris/runs?limit=5#x')).toBe('/api/iris/runs');
+    expect(pathOf('https://iris.example.com')).toBe('/');
+    expect(pathOf('http://h/a/b#frag?not-a-query')).toBe('/a/b');
+    expect(pathOf('http://h/a%20b/')).toBe('/a%20b/');
   });
 });

@@ -73,11 +73,24 @@ export function matchRoute(routes: readonly FileRoute[], pathname: string): File
 /** A fetch handler over the api/ tree; `bindings` lets one process host several simulated instances. */
 export function createFileRouter(routes: readonly FileRoute[], bindings?: RouteBindings) {
   return async (request: Request): Promise<Response> => {
-    const { pathname } = new URL(request.url);
+    const pathname = pathOf(request.url);
     const match = matchRoute(routes, pathname);
     if (!match) return notFoundResponse(request);
     return match.route.fetch(request, bindings);
   };
+}
+
+/** The path of an absolute URL (`http://host/a/b?x` -> `/a/b`) without a full URL parse. */
+export function pathOf(url: string): string {
+  const scheme = url.indexOf('://');
+  const start = url.indexOf('/', scheme === -1 ? 0 : scheme + 3);
+  if (start === -1) return '/';
+  let end = url.length;
+  const query = url.indexOf('?', start);
+  if (query !== -1) end = query;
+  const hash = url.indexOf('#', start);
+  if (hash !== -1 && hash < end) end = hash;
+  return url.slice(start, end);
 }
 
 function notFoundResponse(request: Request): Response {

@@ -27,6 +27,8 @@ export interface FleetOptions {
 }
 
 export interface Fleet {
+  /** Whether a publication is due (cheap and synchronous, for the request path). */
+  isDue(): boolean;
   /** Publishes this instance's snapshot when the last publication is older than the interval; resolves false when skipped. */
   publishIfDue(): Promise<boolean>;
   /** Publishes now. */
@@ -67,9 +69,12 @@ export function createFleet(options: FleetOptions): Fleet {
     }
   }
 
+  const isDue = () => inFlight === null && now() - lastPublished >= interval;
+
   return {
+    isDue,
     publishIfDue() {
-      if (inFlight || now() - lastPublished < interval) return Promise.resolve(false);
+      if (!isDue()) return Promise.resolve(false);
       inFlight = publish().finally(() => {
         inFlight = null;
       });
