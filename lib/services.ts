@@ -111,6 +111,8 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
 }
 
 let shared: Promise<Services> | null = null;
+/** The same services once `shared` has resolved, for callers that must not wait. */
+let started: Services | undefined;
 
 /**
  * The instance-wide services, created on first use. A failed start-up is not
@@ -118,15 +120,27 @@ let shared: Promise<Services> | null = null;
  */
 export function getServices(): Promise<Services> {
   if (!shared) {
-    shared = createServices();
-    shared.catch(() => {
-      shared = null;
-    });
+    const starting = createServices();
+    shared = starting;
+    starting.then(
+      (services) => {
+        if (shared === starting) started = services;
+      },
+      () => {
+        if (shared === starting) shared = null;
+      },
+    );
   }
   return shared;
+}
+
+/** The instance-wide services if they have started, without waiting (the request path's synchronous start). */
+export function startedServices(): Services | undefined {
+  return started;
 }
 
 /** Installs services built elsewhere (the local server builds them before listening). */
 export function setServices(services: Services): void {
   shared = Promise.resolve(services);
+  started = services;
 }

@@ -50,10 +50,21 @@ const nodeCrypto = (
   globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
 ).process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
 
+/**
+ * Lower-case hex SHA-256 of a string, synchronously where the runtime can
+ * (Node); undefined on runtimes that only have Web Crypto (use `sha256Hex`).
+ */
+export function sha256HexSync(value: string): string | undefined {
+  if (!nodeCrypto) return undefined;
+  // crypto.hash (Node 20.12+) is the one-shot form, without a Hash object per call.
+  return typeof nodeCrypto.hash === 'function'
+    ? nodeCrypto.hash('sha256', value, 'hex')
+    : nodeCrypto.createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
 /** Lower-case hex SHA-256 of a string (the stored form of a key or token). */
 export async function sha256Hex(value: string): Promise<string> {
-  if (nodeCrypto) return nodeCrypto.createHash('sha256').update(value, 'utf8').digest('hex');
-  return hex(await crypto.subtle.digest('SHA-256', encoder.encode(value)));
+  return sha256HexSync(value) ?? hex(await crypto.subtle.digest('SHA-256', encoder.encode(value)));
 }
 
 /** The part of a key that may be shown in listings. */

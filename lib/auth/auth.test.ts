@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bearerToken } from './bearer.js';
 import { timingSafeEqualString } from './constant-time.js';
-import { displayPrefix, generateApiKey, looksLikeApiKey, sha256Hex } from './api-key.js';
+import { displayPrefix, generateApiKey, looksLikeApiKey, sha256Hex, sha256HexSync } from './api-key.js';
 
 describe('API keys', () => {
   it('generates keys in the documented format, each one different', () => {
@@ -14,6 +14,12 @@ describe('API keys', () => {
 
   it('hashes with SHA-256 to lower-case hex', async () => {
     expect(await sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  it('hashes synchronously on Node to the same digest as Web Crypto', async () => {
+    const key = generateApiKey();
+    const web = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key))), (b) => b.toString(16).padStart(2, '0')).join('');
+    expect(sha256HexSync(key)).toBe(web);
   });
 
   it('keeps only a short display prefix', () => {

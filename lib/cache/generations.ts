@@ -58,6 +58,8 @@ interface GenRecord {
   bumps: number;
   bumping: number;
   refreshing: Promise<void> | null;
+  /** The last stamp handed out, reused while it still describes the record (every cached read asks). */
+  last: GenerationStamp | null;
 }
 
 export interface Generations {
@@ -83,16 +85,17 @@ export function createGenerations(options: GenerationsOptions): Generations {
   const records = new LRUCache<string, GenRecord>({ max: options.maxEntries });
   let epochs = 0;
 
-  const stamp = (record: GenRecord): GenerationStamp => ({
-    kvGen: record.kvGen,
-    epoch: record.epoch,
-    l2: record.kvGen !== null && !record.pending,
-  });
+  const stamp = (record: GenRecord): GenerationStamp => {
+    const l2 = record.kvGen !== null && !record.pending;
+    const last = record.last;
+    if (last !== null && last.kvGen === record.kvGen && last.epoch === record.epoch && last.l2 === l2) return last;
+    return (record.last = { kvGen: record.kvGen, epoch: record.epoch, l2 });
+  };
 
   function recordFor(key: string): GenRecord {
     let record = records.get(key);
     if (record === undefined) {
-      record = { kvGen: null, epoch: ++epochs, checkedAt: -Infinity, pending: false, bumps: 0, bumping: 0, refreshing: null };
+      record = { kvGen: null, epoch: ++epochs, checkedAt: -Infinity, pending: false, bumps: 0, bumping: 0, refreshing: null, last: null };
       records.set(key, record);
     }
     return record;

@@ -48,11 +48,15 @@ function canonical(value: CacheParam, path: string): string {
         return `[${(value as readonly CacheParam[]).map((item, i) => (item === undefined ? 'null' : canonical(item, `${path}[${i}]`))).join(',')}]`;
       }
       const record = value as { readonly [key: string]: CacheParam };
-      const members = Object.keys(record)
-        .filter((k) => record[k] !== undefined)
-        .sort()
-        .map((k) => `${JSON.stringify(k)}:${canonical(record[k], `${path}.${k}`)}`);
-      return `{${members.join(',')}}`;
+      // A plain loop: this runs for every cached read (and every API-key lookup).
+      const names = Object.keys(record).sort();
+      let out = '';
+      for (const name of names) {
+        const member = record[name];
+        if (member === undefined) continue;
+        out += `${out === '' ? '' : ','}${JSON.stringify(name)}:${canonical(member, `${path}.${name}`)}`;
+      }
+      return `{${out}}`;
     }
     default:
       throw new TypeError(`cache key parameter ${path} has unsupported type ${typeof value}`);
@@ -77,14 +81,44 @@ export function canonicalParams(params: CacheParams): string {
  * // 'iris:v1:6f1c…:runs:9b2e44c1a0d3f7e2'
  */
 export function cacheKey(project: string, resource: string, params: CacheParams = {}): CacheKey {
-  if (project === RESERVED_PROJECT) throw new RangeError(`cache key project must not be "${RESERVED_PROJECT}"`);
-  const group = `${segment('project', project)}:${segment('resource', resource)}`;
+  const scope = scopeOf(project, resource);
   return {
     project,
     resource,
-    key: `${KEY_PREFIX}:${group}:${hash64(canonicalParams(params))}`,
-    group: `${KEY_PREFIX}:${RESERVED_PROJECT}:${group}`,
+    key: `${scope.prefix}${isEmpty(params) ? EMPTY_PARAMS_HASH : hash64(canonicalParams(params))}`,
+    group: scope.group,
   };
+}
+
+/** The parts of a key fixed by (project, resource), built once per pair: every cached read needs them. */
+interface Scope {
+  /** `iris:v1:<project>:<resource>:` */
+  prefix: string;
+  group: string;
+}
+
+/** Pairs remembered at most; past it the memo starts over (it only saves work). */
+const MAX_SCOPES = 10_000;
+const scopes = new Map<string, Scope>();
+
+function scopeOf(project: string, resource: string): Scope {
+  const id = `${project}\u0000${resource}`;
+  let scope = scopes.get(id);
+  if (scope === undefined) {
+    if (project === RESERVED_PROJECT) throw new RangeError(`cache key project must not be "${RESERVED_PROJECT}"`);
+    const group = `${segment('project', project)}:${segment('resource', resource)}`;
+    scope = { prefix: `${KEY_PREFIX}:${group}:`, group: `${KEY_PREFIX}:${RESERVED_PROJECT}:${group}` };
+    if (scopes.size >= MAX_SCOPES) scopes.clear();
+    scopes.set(id, scope);
+  }
+  return scope;
+}
+
+const EMPTY_PARAMS_HASH = hash64('{}');
+
+function isEmpty(params: CacheParams): boolean {
+  for (const name in params) if (params[name] !== undefined) return false;
+  return true;
 }
 
 /** The KV counter whose value is the current generation of `(project, resource)`. */

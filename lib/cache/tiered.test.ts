@@ -536,6 +536,54 @@ describe('createTieredCache: bypass', () => {
   });
 });
 
+describe('createTieredCache: synchronous peek', () => {
+  it('answers from L1 exactly when getOrCompute would answer HIT-L1, with the same body and ETag', async () => {
+    const { cache, events } = setup();
+    expect(cache.peek(key)).toBeUndefined();
+    const stored = await cache.getOrCompute(key, async () => '{"a":1}', { policy });
+    const peeked = cache.peek(key);
+    expect(peeked).toMatchObject({ value: '{"a":1}', etag: stored.etag, status: 'HIT-L1' });
+    expect(outcomes(events).at(-1)).toMatchObject({ type: 'hit', layer: 'l1' });
+  });
+
+  it('gives up on a stale copy, leaving the refresh to getOrCompute', async () => {
+    const { clock, cache } = setup();
+    await cache.getOrCompute(key, async () => 'v1', { policy });
+    clock.advance(policy.ttlMs);
+    expect(cache.peek(key)).toBeUndefined();
+    expect((await cache.getOrCompute(key, async () => 'v2', { policy })).status).toBe('STALE');
+  });
+
+  it('gives up when the generation is due for a KV check, and after a bump', async () => {
+    const { clock, cache } = setup({ generationCheckMs: 1_000 });
+    await cache.getOrCompute(key, async () => 'v1', { policy });
+    expect(cache.peek(key)?.value).toBe('v1');
+    clock.advance(1_000);
+    expect(cache.peek(key)).toBeUndefined();
+    expect((await cache.getOrCompute(key, async () => 'never', { policy })).status).toBe('HIT-L1');
+    expect(cache.peek(key)?.value).toBe('v1');
+    await cache.bump(key.project, key.resource);
+    expect(cache.peek(key)).toBeUndefined();
+  });
+
+  it('decodes a value once per L1 entry and again once the entry is replaced', async () => {
+    const { cache } = setup();
+    let decodes = 0;
+    const decode = (value: string) => {
+      decodes += 1;
+      return JSON.parse(value) as { n: number };
+    };
+    await cache.getOrCompute(key, async () => '{"n":1}', { policy });
+    const first = cache.peekDecoded(key, decode);
+    expect(cache.peekDecoded(key, decode)).toBe(first);
+    expect(first).toEqual({ n: 1 });
+    expect(decodes).toBe(1);
+    await cache.getOrCompute(key, async () => '{"n":2}', { policy, bypass: true });
+    expect(cache.peekDecoded(key, decode)).toEqual({ n: 2 });
+    expect(decodes).toBe(2);
+  });
+});
+
 describe('createTieredCache: options', () => {
   it('refuses invalid options, naming them', () => {
     expect(() => createTieredCache({ kvTimeoutMs: 0 })).toThrow(/kvTimeoutMs/);

@@ -118,6 +118,20 @@ export interface TieredCache {
    */
   getOrCompute(key: CacheKey, compute: () => Promise<string>, options: GetOrComputeOptions): Promise<CacheResult>;
   /**
+   * The answer `getOrCompute` would give from L1 (`HIT-L1`), synchronously:
+   * the copy is in L1, fresh, and its generation is known without asking the
+   * KV. Otherwise undefined, and the caller goes through `getOrCompute` (which
+   * also handles stale copies, due generation checks, L2 and computes).
+   * Counted as an L1 hit; never touches the KV, never computes.
+   */
+  peek(key: CacheKey): CacheResult | undefined;
+  /**
+   * Like `peek`, but hands back `decode(value)`, run once per L1 entry and
+   * kept with it (dropped when the entry is evicted, expires or is replaced):
+   * for values read on every request, such as API-key lookups.
+   */
+  peekDecoded<T>(key: CacheKey, decode: (value: string) => T): T | undefined;
+  /**
    * Invalidates every value of `(project, resource)`: at once in this
    * instance (even with the KV down), and on every instance within
    * `generationCheckMs` plus one KV round trip. Call it after the write commits.
@@ -230,6 +244,18 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
 
   const instanceId = crypto.randomUUID();
   let lockSeq = 0;
+  /** `peekDecoded` results, held by the L1 entry they were decoded from (weakly: they go when it goes). */
+  const decoded = new WeakMap<L1Entry, unknown>();
+
+  /** The L1 entry of `key` when it is fresh and current under a generation known without the KV. */
+  function freshInL1(key: CacheKey): L1Entry | undefined {
+    const stamp = generations.peek(key.group);
+    if (stamp === undefined) return undefined;
+    const cached = l1.get(key.key);
+    if (cached === undefined || cached.kvGen !== stamp.kvGen || cached.epoch !== stamp.epoch || now() >= cached.freshUntil) return undefined;
+    report(key.resource, 'HIT-L1', 'local');
+    return cached;
+  }
 
   async function timedKv<T>(timing: Timing, call: () => Promise<T>): Promise<T> {
     const started = performance.now();
@@ -488,6 +514,28 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
         if (error instanceof CacheUnavailableError) safeRecord(observer, { type: 'unavailable', resource: key.resource });
         throw error;
       }
+    },
+
+    peek(key) {
+      const started = performance.now();
+      const entry = freshInL1(key);
+      if (entry === undefined) return undefined;
+      return {
+        value: entry.body,
+        etag: entry.etag,
+        status: 'HIT-L1',
+        ageMs: Math.max(0, now() - entry.storedAt),
+        timings: { totalMs: performance.now() - started, kvMs: 0, computeMs: 0 },
+      };
+    },
+
+    peekDecoded<T>(key: CacheKey, decode: (value: string) => T): T | undefined {
+      const entry = freshInL1(key);
+      if (entry === undefined) return undefined;
+      if (decoded.has(entry)) return decoded.get(entry) as T;
+      const value = decode(entry.body);
+      decoded.set(entry, value);
+      return value;
     },
 
     bump: (project, resource) => generations.bump(generationKey(project, resource)),

@@ -38,10 +38,9 @@ function seconds(name: string, value: number): number {
  * // 'private, max-age=30, stale-while-revalidate=30'
  */
 export function privateCacheControl(options: PrivateCacheControlOptions): string {
-  const parts = ['private', `max-age=${seconds('maxAgeS', options.maxAgeS)}`];
+  const maxAge = seconds('maxAgeS', options.maxAgeS);
   const swr = seconds('staleWhileRevalidateS', options.staleWhileRevalidateS ?? 0);
-  if (swr > 0) parts.push(`stale-while-revalidate=${swr}`);
-  return parts.join(', ');
+  return swr > 0 ? `private, max-age=${maxAge}, stale-while-revalidate=${swr}` : `private, max-age=${maxAge}`;
 }
 
 /**

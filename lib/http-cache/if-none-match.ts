@@ -89,6 +89,8 @@ function opaqueOf(etag: string): string | null {
  * matchesIfNoneMatch('W/"x", "abc"', '"abc"') // true
  */
 export function matchesIfNoneMatch(header: string | null | undefined, etag: string): boolean {
+  // The usual revalidation echoes the ETag as sent: a match without parsing a list.
+  if (header === etag && opaqueOf(etag) !== null) return true;
   const parsed = parseIfNoneMatch(header);
   if (parsed === null) return false;
   if (parsed === '*') return true;

@@ -17,8 +17,14 @@ const TOKEN_CHAR = /[^!#$%&'*+.^_`|~0-9A-Za-z-]/g;
 /** Longest description kept; longer ones are cut. */
 const MAX_DESC_LENGTH = 100;
 
+/** Descriptions that need no escaping (the common case, such as X-Cache values). */
+const PLAIN_DESC = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+/** Names that are already a token. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
+
 /** `desc` as an RFC 9110 quoted-string: `"` and `\` escaped, non-printable and non-ASCII characters replaced by `?`. */
 function quoted(desc: string): string {
+  if (desc.length <= MAX_DESC_LENGTH && PLAIN_DESC.test(desc)) return `"${desc}"`;
   const printable = desc.slice(0, MAX_DESC_LENGTH).replace(/[^\x20-\x7e]/g, '?');
   return `"${printable.replace(/["\\]/g, (ch) => `\\${ch}`)}"`;
 }
@@ -34,8 +40,8 @@ function quoted(desc: string): string {
 export function serverTiming(metrics: readonly ServerTimingMetric[]): string {
   const parts: string[] = [];
   for (const metric of metrics) {
-    const name = metric.name.replace(TOKEN_CHAR, '_').slice(0, 64);
-    if (name === '' || /^_+$/.test(name)) continue;
+    const name = TOKEN.test(metric.name) ? metric.name : metric.name.replace(TOKEN_CHAR, '_').slice(0, 64);
+    if (name === '' || (name.charCodeAt(0) === 95 && /^_+$/.test(name))) continue;
     let part = name;
     if (metric.desc !== undefined) part += `;desc=${quoted(metric.desc)}`;
     if (metric.durMs !== undefined && Number.isFinite(metric.durMs) && metric.durMs >= 0) {

@@ -4,15 +4,18 @@ export { parseBody, parseParams, parseQuery } from './input.js';
 export { json, respond } from './respond.js';
 export {
   defineRoute,
+  templatePattern,
   toHttpError,
   type Access,
   type AnyMethod,
   type AppEnv,
+  type MaybePromise,
   type Method,
   type Route,
   type RouteBindings,
   type RouteContext,
   type RouteDefinition,
+  type RouteHandler,
   type WebHandler,
 } from './route.js';
 export { toIssues, validate, queryObject, type ValidationIssue } from './validate.js';

@@ -17,9 +17,16 @@ function defaultCacheControl(access: Access, method: string, status: number): st
   return method === 'GET' || method === 'HEAD' ? PRIVATE_NO_CACHE : NO_STORE;
 }
 
-/** Builds the response with the request's gathered headers plus `headers` (which win). */
+/**
+ * Builds the response with the request's gathered headers plus `headers`
+ * (which win). The gathered object itself becomes the response's headers: it
+ * is written into, never copied (a request has one response), because
+ * spreading two 20-header objects into a third costs V8 a slow path that was
+ * measured at several microseconds per response, the price of a whole cache hit.
+ */
 export function respond(c: RouteContext, body: BodyInit | null, status: number, headers?: Record<string, string>): Response {
-  const all: Record<string, string> = { ...c.get('responseHeaders'), ...headers };
+  const all: Record<string, string> = c.get('responseHeaders') ?? {};
+  if (headers) for (const name in headers) all[name] = headers[name]!;
   if (all['Cache-Control'] === undefined) all['Cache-Control'] = defaultCacheControl(c.get('access') ?? 'public', c.req.method, status);
   return new Response(body, { status, headers: all });
 }

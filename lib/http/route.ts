@@ -1,6 +1,13 @@
-import { Hono, type Context, type Handler, type MiddlewareHandler } from 'hono';
+import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { bearerToken, looksLikeApiKey, sha256Hex, timingSafeEqualString, type ProjectContext } from '../auth/index.js';
+import {
+  bearerToken,
+  looksLikeApiKey,
+  sha256Hex,
+  sha256HexSync,
+  timingSafeEqualString,
+  type ProjectContext,
+} from '../auth/index.js';
 import { DbError } from '../db/errors.js';
 import {
   HttpError,
@@ -13,11 +20,12 @@ import {
   conflict,
 } from '../errors.js';
 import { clientIp, rateLimitHeaders, ruleForIp, ruleForKey, type RateLimitDecision, type RateLimitRule } from '../rate-limit/index.js';
-import { getServices, type Services } from '../services.js';
+import { getServices, startedServices, type Services } from '../services.js';
 import { appendVary, corsHeaders, NO_STORE, requestIdFrom, SECURITY_HEADERS } from './headers.js';
 import { json, respond } from './respond.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+const METHODS: readonly Method[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 export type AnyMethod = (typeof ALL_METHODS)[number];
 
@@ -52,11 +60,21 @@ export interface AppEnv {
 
 export type RouteContext = Context<AppEnv>;
 
+/** A value, or the promise of one: the request path stays synchronous until something has to wait. */
+export type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * Answers one method of a route. It may return the Response itself: a request
+ * that never waits (a cache hit) then costs no promise at all, and the local
+ * server writes it out at once.
+ */
+export type RouteHandler = (c: RouteContext) => MaybePromise<Response>;
+
 export interface RouteDefinition {
   /** The URL template Vercel routes the file to, with `:param` for `[param]` segments. */
   path: string;
   access: Access;
-  methods: Partial<Record<Method, Handler<AppEnv>>>;
+  methods: Partial<Record<Method, RouteHandler>>;
 }
 
 /** A web handler as Vercel's Node and Edge runtimes call it. */
@@ -67,46 +85,76 @@ export interface Route {
   readonly access: Access;
   /** Methods answered with something other than 405, in `Allow` order. */
   readonly allow: readonly string[];
-  /** Handles a request; `bindings.services` overrides the instance-wide services. */
-  fetch(request: Request, bindings?: RouteBindings): Promise<Response>;
+  /** Handles a request; `bindings.services` overrides the instance-wide services. Synchronous when nothing had to wait. */
+  fetch(request: Request, bindings?: RouteBindings): MaybePromise<Response>;
   /** One export per HTTP method for the api/ file, so even unsupported methods get Iris's JSON 405. */
   readonly handlers: Readonly<Record<AnyMethod, WebHandler>>;
 }
 
+/** `fn(value)`, after `value` settles when it is a promise, without one when it is not. */
+function then<T, U>(value: MaybePromise<T>, fn: (resolved: T) => MaybePromise<U>): MaybePromise<U> {
+  return value instanceof Promise ? value.then(fn) : fn(value);
+}
+
+/** The regular expression a concrete path of `template` matches (`:param` is one segment, a trailing slash is allowed). */
+export function templatePattern(template: string): RegExp {
+  const source = template
+    .split('/')
+    .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${source}/?$`);
+}
+
 /**
- * Builds one route: a tiny Hono app with Iris's middleware (request id, security
- * headers, CORS, access control, the error shape) around the given handlers.
- * Each api/ file wires exactly one route, so each Vercel function only loads
- * what its route needs.
+ * Builds one route: a tiny Hono app around the given handlers with Iris's
+ * request path (request id, security headers, CORS, access control, rate
+ * limits, metrics, the error shape). Each api/ file wires exactly one route,
+ * so each Vercel function only loads what its route needs.
+ *
+ * Every (method, path) pair has exactly one Hono handler, which runs the whole
+ * request path as one function rather than a middleware chain: Hono then calls
+ * it directly, and a request that never waits (an API key and a value both in
+ * L1, the in-memory limiter) is answered synchronously, with no promise.
  */
 export function defineRoute(definition: RouteDefinition): Route {
-  const methods = Object.keys(definition.methods) as Method[];
+  const { path, access } = definition;
+  const methods = METHODS.filter((m) => definition.methods[m] !== undefined);
   const allow = [...methods, ...(methods.includes('GET') ? ['HEAD'] : []), 'OPTIONS'];
-  const paramNames = [...definition.path.matchAll(/:([A-Za-z]\w*)/g)].map((m) => m[1]!);
+  const paramNames = [...path.matchAll(/:([A-Za-z]\w*)/g)].map((m) => m[1]!);
+  const pattern = templatePattern(path);
+  // RFC 9110 §12.5.5: an authenticated answer depends on the credentials, so no cache may reuse it across them.
+  const baseHeaders: Readonly<Record<string, string>> = Object.freeze(
+    access === 'public' ? { ...SECURITY_HEADERS } : { ...SECURITY_HEADERS, Vary: 'Authorization' },
+  );
+  const pipeline = createPipeline(path, access, baseHeaders);
   const app = new Hono<AppEnv>();
 
-  app.use('*', requestContext(definition.path, definition.access));
-  app.options(definition.path, (c) => {
-    const cors = corsHeaders(c.req.header('origin') ?? null, c.get('services').config.corsOrigins, { methods: allow });
-    return respond(c, null, 204, { Allow: allow.join(', '), ...cors });
-  });
-  for (const method of methods) {
-    app.on(method, definition.path, access(definition.access), definition.methods[method]!);
-  }
-  app.all(definition.path, () => {
+  const refuse = (): never => {
     throw methodNotAllowed(allow);
-  });
-  app.notFound(() => {
-    throw notFound();
-  });
+  };
+  for (const method of METHODS) {
+    const handler = definition.methods[method];
+    app.on(method, path, handler ? (c) => pipeline(c, true, handler) : (c) => pipeline(c, false, refuse));
+  }
+  app.on('OPTIONS', path, (c) =>
+    pipeline(c, false, () => {
+      const cors = corsHeaders(c.req.header('origin') ?? null, c.get('services').config.corsOrigins, { methods: allow });
+      return respond(c, null, 204, { Allow: allow.join(', '), ...cors });
+    }),
+  );
+  // Any other method on the route's path is a 405 too; any other path a 404.
+  app.notFound((c) =>
+    pipeline(c, false, () => {
+      throw pattern.test(c.req.path) ? methodNotAllowed(allow) : notFound();
+    }),
+  );
   app.onError((error, c) => renderError(error, c));
 
-  const fetch = (request: Request, bindings: RouteBindings = {}) =>
-    Promise.resolve(app.fetch(vercelPathToUrl(request, paramNames), bindings));
-  const handler: WebHandler = (request) => fetch(request);
+  const fetch = (request: Request, bindings: RouteBindings = {}) => app.fetch(vercelPathToUrl(request, paramNames), bindings);
+  const handler: WebHandler = (request) => Promise.resolve(fetch(request));
   const handlers = Object.fromEntries(ALL_METHODS.map((m) => [m, handler])) as Record<AnyMethod, WebHandler>;
 
-  return { path: definition.path, access: definition.access, allow, fetch, handlers };
+  return { path, access, allow, fetch, handlers };
 }
 
 /**
@@ -129,111 +177,170 @@ function vercelPathToUrl(request: Request, paramNames: string[]): Request {
   return new Request(url, request);
 }
 
-function requestContext(routePath: string, routeAccess: Access): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+/**
+ * The request path of one route, as one function: start (request id, headers,
+ * services, CORS), then for the route's own methods access control and rate
+ * limits, then the handler; errors become Iris's error shape; metrics are
+ * recorded once per request, errors and 304s included, labelled by the
+ * template (never the raw path).
+ */
+function createPipeline(routePath: string, routeAccess: Access, baseHeaders: Readonly<Record<string, string>>) {
+  const authorize = accessCheck(routeAccess);
+
+  function finish(c: RouteContext, response: Response, started: number): Response {
+    const services = c.get('services');
+    if (services) {
+      const { metrics, fleet, background } = services;
+      metrics.recordHttp(routePath, c.req.method, response.status, (performance.now() - started) / 1000);
+      if (fleet.isDue()) void background.run('metrics.publish', () => fleet.publishIfDue());
+    }
+    return response;
+  }
+
+  return (c: RouteContext, guarded: boolean, handler: RouteHandler): MaybePromise<Response> => {
     const started = performance.now();
-    const requestId = requestIdFrom(c.req.header('x-request-id') ?? null);
-    c.set('requestId', requestId);
-    c.set('access', routeAccess);
-    const headers: Record<string, string> = { 'X-Request-Id': requestId, ...SECURITY_HEADERS };
-    // RFC 9110 §12.5.5: the answer depends on the credentials, so no cache may reuse it across them.
-    if (routeAccess !== 'public') headers.Vary = 'Authorization';
-    c.set('responseHeaders', headers);
-    let services: Services;
+    let result: MaybePromise<Response>;
     try {
-      services = c.env?.services ?? (await getServices());
+      const ready = begin(c, routeAccess, baseHeaders);
+      if (ready === undefined) {
+        // The common case, written out so that a request that never waits allocates no continuation.
+        const admitted = guarded ? authorize(c) : undefined;
+        result = admitted === undefined ? handler(c) : admitted.then(() => handler(c));
+      } else {
+        result = ready.then(() => (guarded ? then(authorize(c), () => handler(c)) : handler(c)));
+      }
     } catch (error) {
+      return finish(c, renderError(error, c), started);
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (response) => finish(c, response, started),
+        (error: unknown) => finish(c, renderError(error, c), started),
+      );
+    }
+    return finish(c, result, started);
+  };
+}
+
+/** Request id, the route's headers and the services; waits only while the instance's services start. */
+function begin(c: RouteContext, routeAccess: Access, baseHeaders: Readonly<Record<string, string>>): MaybePromise<void> {
+  const requestId = requestIdFrom(c.req.header('x-request-id') ?? null);
+  c.set('requestId', requestId);
+  c.set('access', routeAccess);
+  const headers: Record<string, string> = { 'X-Request-Id': requestId, ...baseHeaders };
+  c.set('responseHeaders', headers);
+  const services = c.env?.services ?? startedServices();
+  if (services) return useServices(c, services, headers);
+  return getServices().then(
+    (started) => useServices(c, started, headers),
+    (error: unknown) => {
       console.error(JSON.stringify({ level: 'error', message: 'services failed to start', requestId, error: String(error) }));
       throw serviceUnavailable('starting', 'The service is starting or misconfigured; retry shortly.');
-    }
-    c.set('services', services);
-    if (services.config.corsOrigins.length > 0 && c.req.method !== 'OPTIONS') {
-      const cors = corsHeaders(c.req.header('origin') ?? null, services.config.corsOrigins, null);
-      if (cors) Object.assign(headers, cors, { Vary: appendVary(headers.Vary ?? null, cors.Vary!) });
-    }
-    await next();
-    // Once per request, errors and 304s included; labelled by the template, never the raw path.
-    const { metrics, fleet, background } = services;
-    metrics.recordHttp(routePath, c.req.method, c.res.status, (performance.now() - started) / 1000);
-    if (fleet.isDue()) void background.run('metrics.publish', () => fleet.publishIfDue());
-  };
+    },
+  );
+}
+
+function useServices(c: RouteContext, services: Services, headers: Record<string, string>): void {
+  c.set('services', services);
+  if (services.config.corsOrigins.length > 0 && c.req.method !== 'OPTIONS') {
+    const cors = corsHeaders(c.req.header('origin') ?? null, services.config.corsOrigins, null);
+    if (cors) Object.assign(headers, cors, { Vary: appendVary(headers.Vary ?? null, cors.Vary!) });
+  }
 }
 
 /**
  * Spends one unit of `rule` for `identifier` and throws a 429 when the budget
  * is gone. The limiter never throws: a slow or failed store lets the request
- * through with a counted reason (fail open).
+ * through with a counted reason (fail open). An in-process limiter decides
+ * synchronously.
  */
-async function spend(c: RouteContext, rule: RateLimitRule, identifier: string): Promise<RateLimitDecision> {
-  const { limiter, metrics, background, now } = c.get('services');
-  const decision = await limiter.check(rule, identifier);
+function spend(c: RouteContext, rule: RateLimitRule, identifier: string): MaybePromise<RateLimitDecision> {
+  const { limiter } = c.get('services');
+  if (limiter.checkNow) return admit(c, rule, limiter.checkNow(rule, identifier));
+  return limiter.check(rule, identifier).then((decided) => admit(c, rule, decided));
+}
+
+function admit(c: RouteContext, rule: RateLimitRule, decision: RateLimitDecision): RateLimitDecision {
+  const { metrics, background, now } = c.get('services');
   if (decision.pending) void background.run('rate-limit.pending', decision.pending);
   metrics.rateLimitDecision(decision.allowed ? 'allowed' : 'limited', decision.reason);
+  const at = now();
   if (!decision.allowed) {
-    const resetS = Math.max(1, Math.ceil((decision.resetAtMs - now()) / 1000));
+    const resetS = Math.max(1, Math.ceil((decision.resetAtMs - at) / 1000));
     throw new HttpError(429, 'rate_limited', `The ${rule.name} limit of ${rule.limit} requests per ${rule.windowMs / 1000} s is used up; it resets in ${resetS} s.`, {
       details: { limit: rule.name, limitPerWindow: rule.limit, windowS: rule.windowMs / 1000, resetAt: new Date(decision.resetAtMs).toISOString() },
-      headers: rateLimitHeaders(decision, now()),
+      headers: rateLimitHeaders(decision, at),
     });
   }
-  Object.assign(c.get('responseHeaders'), rateLimitHeaders(decision, now()));
+  rateLimitHeaders(decision, at, c.get('responseHeaders'));
+  c.set('rateLimit', decision);
   return decision;
 }
 
 /** The per-IP budget: every request to public and admin routes, and API-key lookups that miss the cache. */
-function spendIp(c: RouteContext): Promise<RateLimitDecision> {
+function spendIp(c: RouteContext): MaybePromise<RateLimitDecision> {
   return spend(c, ruleForIp(c.get('services').config.ipLimitPerMinute), `ip:${clientIp(c.req.raw.headers)}`);
 }
 
-function access(kind: Access): MiddlewareHandler<AppEnv> {
+/** Counts the failure and spends the IP budget (which may answer 429 first), then refuses. */
+function refuseKey(c: RouteContext, reason: 'missing' | 'malformed', message?: string): MaybePromise<never> {
+  c.get('services').metrics.authFailure(reason);
+  return then(spendIp(c), () => {
+    throw unauthorized(message);
+  });
+}
+
+/** A verified key: the request acts on its project, within the key's own read or write budget. */
+function admitKey(c: RouteContext, project: ProjectContext, started: number): MaybePromise<void> {
+  c.set('project', project);
+  c.set('authMs', performance.now() - started);
+  // Checked after the auth cache and before any database work.
+  const spent = spend(c, ruleForKey(project.settings, c.req.method), `key:${project.keyId}`);
+  if (spent instanceof Promise) return spent.then(() => c.get('services').keyUsage.record(project.keyId));
+  c.get('services').keyUsage.record(project.keyId);
+}
+
+function accessCheck(kind: Access): (c: RouteContext) => MaybePromise<void> {
   if (kind === 'public') {
-    return async (c, next) => {
-      c.set('rateLimit', await spendIp(c));
-      await next();
+    return (c) => {
+      const spent = spendIp(c);
+      return spent instanceof Promise ? spent.then(() => undefined) : undefined;
     };
   }
   if (kind === 'admin') {
-    return async (c, next) => {
+    return async (c) => {
       const expected = c.get('services').config.adminToken;
       // With no admin token configured the admin surface does not exist.
       if (!expected) throw notFound();
-      c.set('rateLimit', await spendIp(c));
+      await spendIp(c);
       const token = bearerToken(c.req.header('authorization'));
       const [given, wanted] = await Promise.all([sha256Hex(token ?? ''), sha256Hex(expected)]);
       if (!token || !timingSafeEqualString(given, wanted)) {
         c.get('services').metrics.authFailure('admin_token');
         throw unauthorized('The admin token is missing or wrong: send "Authorization: Bearer $IRIS_ADMIN_TOKEN".');
       }
-      await next();
     };
   }
-  return async (c, next) => {
+  return (c) => {
     const started = performance.now();
-    const { keys, metrics } = c.get('services');
     const token = bearerToken(c.req.header('authorization'));
-    if (!token) {
-      metrics.authFailure('missing');
-      await spendIp(c);
-      throw unauthorized();
-    }
-    if (!looksLikeApiKey(token)) {
-      metrics.authFailure('malformed');
-      await spendIp(c);
-      throw unauthorized('The API key is malformed: Iris keys look like iris_sk_<43 characters>.');
-    }
-    // A key the cache already knows costs no IP budget; a lookup that has to go
-    // to the database does, so guessing keys from one address is capped.
-    const project = await keys.verify(await sha256Hex(token), { beforeDatabase: async () => void (await spendIp(c)) });
-    if (!project) {
-      metrics.authFailure('unknown_or_revoked');
-      throw unauthorized('The API key is unknown or has been revoked.');
-    }
-    c.set('project', project);
-    c.set('authMs', performance.now() - started);
-    // Checked after the auth cache and before any database work, and awaited.
-    c.set('rateLimit', await spend(c, ruleForKey(project.settings, c.req.method), `key:${project.keyId}`));
-    c.get('services').keyUsage.record(project.keyId);
-    await next();
+    if (!token) return refuseKey(c, 'missing');
+    if (!looksLikeApiKey(token)) return refuseKey(c, 'malformed', 'The API key is malformed: Iris keys look like iris_sk_<43 characters>.');
+    const { keys } = c.get('services');
+    // A key this instance has just verified is answered from L1 without waiting.
+    const hash = sha256HexSync(token);
+    const known = hash === undefined ? undefined : keys.peek(hash);
+    if (known) return admitKey(c, known, started);
+    return (async () => {
+      // A key the cache already knows costs no IP budget; a lookup that has to go
+      // to the database does, so guessing keys from one address is capped.
+      const project = await keys.verify(hash ?? (await sha256Hex(token)), { beforeDatabase: async () => void (await spendIp(c)) });
+      if (!project) {
+        c.get('services').metrics.authFailure('unknown_or_revoked');
+        throw unauthorized('The API key is unknown or has been revoked.');
+      }
+      await admitKey(c, project, started);
+    })();
   };
 }
 

@@ -37,4 +37,13 @@ describe('the memory limiter', () => {
     // 'first' was evicted, so its budget starts over: bounded memory over exact memory.
     expect((await limiter.check(rule, 'first')).allowed).toBe(true);
   });
+
+  it('decides synchronously with checkNow from the same budget check spends', async () => {
+    const limiter = createMemoryRateLimiter({ now: () => 0 });
+    const rule = { name: 'read' as const, limit: 3, windowMs: 60_000 };
+    expect(limiter.checkNow?.(rule, 'k')).toMatchObject({ allowed: true, remaining: 2 });
+    expect(await limiter.check(rule, 'k')).toMatchObject({ allowed: true, remaining: 1 });
+    expect(limiter.checkNow?.(rule, 'k')).toMatchObject({ allowed: true, remaining: 0 });
+    expect(limiter.checkNow?.(rule, 'k')).toMatchObject({ allowed: false, reason: 'limit' });
+  });
 });

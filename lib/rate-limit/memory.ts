@@ -24,25 +24,27 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
   const now = options.now ?? Date.now;
   const state = new BoundedMap<string, Windows>(options.maxIdentifiers ?? 100_000);
 
+  function checkNow(rule: RateLimitRule, identifier: string): RateLimitDecision {
+    const at = now();
+    const window = Math.floor(at / rule.windowMs);
+    const key = `${rule.name}:${rule.limit}:${rule.windowMs}:${identifier}`;
+    let entry = state.get(key);
+    // An identifier's recency is refreshed when its window rolls (at least once
+    // per window while it is in use), not on every request: eviction stays
+    // least-recently-used at window granularity for a third of the map work.
+    if (!entry || entry.window < window - 1) state.set(key, (entry = { window, current: 0, previous: 0 }));
+    else if (entry.window === window - 1) state.set(key, (entry = { window, current: 0, previous: entry.current }));
+    const overlap = 1 - (at % rule.windowMs) / rule.windowMs;
+    const used = Math.floor(entry.previous * overlap) + entry.current;
+    const resetAtMs = (window + 1) * rule.windowMs;
+    if (used >= rule.limit) return { allowed: false, reason: 'limit', limit: rule.limit, remaining: 0, resetAtMs };
+    entry.current += 1;
+    return { allowed: true, reason: 'ok', limit: rule.limit, remaining: Math.max(0, rule.limit - used - 1), resetAtMs };
+  }
+
   return {
     kind: 'memory',
-    async check(rule: RateLimitRule, identifier: string): Promise<RateLimitDecision> {
-      const at = now();
-      const window = Math.floor(at / rule.windowMs);
-      const key = `${rule.name}:${rule.limit}:${rule.windowMs}:${identifier}`;
-      let entry = state.get(key);
-      if (!entry || entry.window < window - 1) entry = { window, current: 0, previous: 0 };
-      else if (entry.window === window - 1) entry = { window, current: 0, previous: entry.current };
-      const overlap = 1 - (at % rule.windowMs) / rule.windowMs;
-      const used = Math.floor(entry.previous * overlap) + entry.current;
-      const resetAtMs = (window + 1) * rule.windowMs;
-      if (used >= rule.limit) {
-        state.set(key, entry);
-        return { allowed: false, reason: 'limit', limit: rule.limit, remaining: 0, resetAtMs };
-      }
-      entry.current += 1;
-      state.set(key, entry);
-      return { allowed: true, reason: 'ok', limit: rule.limit, remaining: Math.max(0, rule.limit - used - 1), resetAtMs };
-    },
+    check: (rule, identifier) => Promise.resolve(checkNow(rule, identifier)),
+    checkNow,
   };
 }

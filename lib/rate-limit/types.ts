@@ -37,4 +37,10 @@ export interface RateLimiter {
   readonly kind: 'memory' | 'upstash';
   /** Counts one request for `identifier` against `rule` and decides. Never rejects. */
   check(rule: RateLimitRule, identifier: string): Promise<RateLimitDecision>;
+  /**
+   * The same decision, synchronously, for a limiter whose state lives in this
+   * process; absent on limiters that must ask a remote store. The request path
+   * uses it to answer a cache hit without a single promise.
+   */
+  checkNow?(rule: RateLimitRule, identifier: string): RateLimitDecision;
 }

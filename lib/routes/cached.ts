@@ -1,5 +1,5 @@
 import { bearerToken, sha256Hex, timingSafeEqualString } from '../auth/index.js';
-import { CACHE_POLICIES, cacheKey, type CachedResource, type CacheParams } from '../cache/index.js';
+import { CACHE_POLICIES, cacheKey, type CachedResource, type CacheKey, type CacheParams } from '../cache/index.js';
 import {
   cachedResponseHeaders,
   etagFor,
@@ -9,7 +9,7 @@ import {
   serverTiming,
   type XCacheStatus,
 } from '../http-cache/index.js';
-import { respond, type RouteContext } from '../http/index.js';
+import { respond, type MaybePromise, type RouteContext } from '../http/index.js';
 import { page } from './present.js';
 
 /** Header that skips the cache entirely (the benchmark's baseline); honoured on the local server or with the admin token. */
@@ -48,59 +48,79 @@ async function privilegedBypass(c: RouteContext): Promise<boolean> {
  * Handles `If-None-Match` (304), `Cache-Control: no-cache` from the client
  * (fresh compute), the privileged full bypass, and the X-Cache, Age and
  * Server-Timing headers. The cache key is namespaced by the key's project.
+ *
+ * A fresh L1 copy is answered synchronously (`cache.peek`); everything else
+ * (L2, stale copies, computes, due generation checks) goes through
+ * `getOrCompute`.
  */
-export async function respondCached(
+export function respondCached(
   c: RouteContext,
   resource: Exclude<CachedResource, 'auth'>,
   params: CacheParams,
   compute: () => Promise<unknown>,
+): MaybePromise<Response> {
+  const key = cacheKey(c.get('project').id, resource, params);
+  const plain =
+    c.req.header(CACHE_BYPASS_HEADER) === undefined && c.req.header('cache-control') === undefined && c.req.header('pragma') === undefined;
+  if (plain) {
+    const hit = c.get('services').cache.peek(key);
+    if (hit) return cachedResponse(c, resource, hit.value, hit.etag, hit.status, hit.ageMs, hit.timings.totalMs, 0);
+  }
+  return respondFromCache(c, resource, key, compute);
+}
+
+async function respondFromCache(
+  c: RouteContext,
+  resource: Exclude<CachedResource, 'auth'>,
+  key: CacheKey,
+  compute: () => Promise<unknown>,
 ): Promise<Response> {
   const { cache } = c.get('services');
-  const policy = CACHE_POLICIES[resource];
-  const project = c.get('project').id;
   const serialise = async () => JSON.stringify(await compute());
-
-  let body: string;
-  let etag: string;
-  let status: XCacheStatus;
-  let ageMs = 0;
-  let dbMs: number;
-  let cacheMs = 0;
   if (await privilegedBypass(c)) {
     const started = performance.now();
-    body = await serialise();
-    dbMs = performance.now() - started;
-    etag = await etagFor(body, cacheKey(project, resource, params).key);
-    status = 'BYPASS';
-  } else {
-    const revalidate = requestCacheDirectives(c.req.header('cache-control') ?? null, c.req.header('pragma') ?? null).revalidate;
-    const result = await cache.getOrCompute(cacheKey(project, resource, params), serialise, { policy, bypass: revalidate });
-    if (result.error !== undefined) {
-      c.get('services').log.warn('served a stale value after a failed refresh', { requestId: c.get('requestId'), resource, error: result.error });
-    }
-    ({ value: body, etag, status, ageMs } = result);
-    dbMs = result.timings.computeMs;
-    cacheMs = Math.max(0, result.timings.totalMs - result.timings.computeMs);
+    const body = await serialise();
+    const dbMs = performance.now() - started;
+    return cachedResponse(c, resource, body, await etagFor(body, key.key), 'BYPASS', 0, 0, dbMs);
   }
+  const revalidate = requestCacheDirectives(c.req.header('cache-control') ?? null, c.req.header('pragma') ?? null).revalidate;
+  const result = await cache.getOrCompute(key, serialise, { policy: CACHE_POLICIES[resource], bypass: revalidate });
+  if (result.error !== undefined) {
+    c.get('services').log.warn('served a stale value after a failed refresh', { requestId: c.get('requestId'), resource, error: result.error });
+  }
+  const { computeMs, totalMs } = result.timings;
+  return cachedResponse(c, resource, result.value, result.etag, result.status, result.ageMs, Math.max(0, totalMs - computeMs), computeMs);
+}
 
+/** The 200 (or 304) of a cached body with its cache headers. */
+function cachedResponse(
+  c: RouteContext,
+  resource: Exclude<CachedResource, 'auth'>,
+  body: string,
+  etag: string,
+  status: XCacheStatus,
+  ageMs: number,
+  cacheMs: number,
+  dbMs: number,
+): Response {
+  const policy = CACHE_POLICIES[resource];
   const remainingS = Math.max(0, Math.floor((policy.ttlMs - ageMs) / 1000));
   const cacheControl =
     BROWSER[resource] === 'fresh'
       ? privateCacheControl({ maxAgeS: remainingS, staleWhileRevalidateS: Math.floor(policy.staleMs / 1000) })
       : 'private, no-cache';
-  const headers: Record<string, string> = {
-    ...cachedResponseHeaders({ etag, status, ageMs, cacheControl }),
-    'Server-Timing': serverTiming([
-      { name: 'auth', durMs: c.get('authMs') ?? 0 },
-      { name: 'cache', desc: status, durMs: cacheMs },
-      { name: 'db', durMs: dbMs },
-    ]),
-  };
+  const headers = cachedResponseHeaders({ etag, status, ageMs, cacheControl }, c.get('responseHeaders'));
+  headers['Server-Timing'] = serverTiming([
+    { name: 'auth', durMs: c.get('authMs') ?? 0 },
+    { name: 'cache', desc: status, durMs: cacheMs },
+    { name: 'db', durMs: dbMs },
+  ]);
   if (status === 'STALE-ERROR') headers.Warning = '111 - "Revalidation Failed"';
 
   // RFC 9110 §13.1.2: weak comparison for If-None-Match on GET and HEAD.
-  if (matchesIfNoneMatch(c.req.header('if-none-match') ?? null, etag)) return respond(c, null, 304, headers);
-  return respond(c, body, 200, { ...headers, 'Content-Type': 'application/json' });
+  if (matchesIfNoneMatch(c.req.header('if-none-match') ?? null, etag)) return respond(c, null, 304);
+  headers['Content-Type'] = 'application/json';
+  return respond(c, body, 200);
 }
 
 /**
@@ -131,7 +151,7 @@ export function respondCachedPage<T extends { created_at: string; id: string }>(
   query: { limit: number; cursor?: { createdAt: string; id: string } | undefined },
   filters: CacheParams,
   list: (args: PageArgs) => Promise<T[]>,
-): Promise<Response> {
+): MaybePromise<Response> {
   const before = query.cursor ? `${query.cursor.createdAt}|${query.cursor.id}` : null;
   return respondCached(c, resource, { ...filters, limit: query.limit, before }, async () =>
     page(

@@ -9,7 +9,7 @@ export const expertsRoute = defineRoute({
   path: '/api/iris/experts',
   access: 'project',
   methods: {
-    GET: async (c) => {
+    GET: (c) => {
       const query = parseQuery(c, ListExpertsQuery);
       const activeOnly = query.active ?? false;
       const projectId = c.get('project').id;

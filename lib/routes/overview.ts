@@ -8,7 +8,7 @@ export const overviewRoute = defineRoute({
   path: '/api/iris/overview',
   access: 'project',
   methods: {
-    GET: async (c) => {
+    GET: (c) => {
       parseQuery(c, OverviewQuery);
       const { db, now } = c.get('services');
       const projectId = c.get('project').id;

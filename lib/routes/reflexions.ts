@@ -8,7 +8,7 @@ export const reflexionsRoute = defineRoute({
   path: '/api/iris/reflexions',
   access: 'project',
   methods: {
-    GET: async (c) => {
+    GET: (c) => {
       const query = parseQuery(c, ListReflexionsQuery);
       const projectId = c.get('project').id;
       const expertId = query.expertId ?? null;

@@ -8,7 +8,7 @@ export const reportsRoute = defineRoute({
   path: '/api/iris/reports',
   access: 'project',
   methods: {
-    GET: async (c) => {
+    GET: (c) => {
       const query = parseQuery(c, ListReportsQuery);
       const projectId = c.get('project').id;
       return respondCachedPage(c, 'reports', query, {}, (args) => c.get('services').db.rpc('list_reports', { p_project_id: projectId, ...args }));

@@ -63,7 +63,7 @@ export const runsRoute = defineRoute({
   path: '/api/iris/runs',
   access: 'project',
   methods: {
-    GET: async (c) => {
+    GET: (c) => {
       const query = parseQuery(c, ListRunsQuery);
       const projectId = c.get('project').id;
       // Runs arrive continuously, so ingest does not invalidate: the list is at most the runs TTL (5 s) behind.

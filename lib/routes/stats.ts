@@ -33,7 +33,7 @@ function statsRoute(path: string, fn: 'get_token_stats' | 'get_performance_stats
     path,
     access: 'project',
     methods: {
-      GET: async (c: RouteContext) => {
+      GET: (c: RouteContext) => {
         const query = parseQuery(c, StatsQuery);
         const { db, now } = c.get('services');
         const projectId = c.get('project').id;

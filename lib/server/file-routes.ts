@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Route, RouteBindings } from '../http/index.js';
+import { templatePattern, type Route, type RouteBindings } from '../http/index.js';
 
 export interface FileRoute {
   /** The api/ file, relative to the repository, e.g. `api/iris/experts/[expertId]/usage.ts`. */
@@ -24,14 +24,6 @@ export function templateFromFile(file: string): string {
   const parts = file.replace(/\.(ts|js|mjs)$/, '').split(/[\\/]/);
   if (parts[parts.length - 1] === 'index') parts.pop();
   return '/' + parts.map((p) => p.replace(/^\[([A-Za-z]\w*)\]$/, ':$1')).join('/');
-}
-
-function compile(template: string): RegExp {
-  const source = template
-    .split('/')
-    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
-    .join('/');
-  return new RegExp(`^${source}/?$`);
 }
 
 async function walk(dir: string): Promise<string[]> {
@@ -60,7 +52,7 @@ export async function loadFileRoutes(apiDir: string): Promise<FileRoute[]> {
     if (mod.route.path !== path) {
       throw new Error(`${file} is deployed at ${path} but declares ${mod.route.path}`);
     }
-    routes.push({ file, path, route: mod.route, dynamic: path.includes(':'), pattern: compile(path) });
+    routes.push({ file, path, route: mod.route, dynamic: path.includes(':'), pattern: templatePattern(path) });
   }
   return routes.sort((a, b) => Number(a.dynamic) - Number(b.dynamic) || b.path.length - a.path.length);
 }
@@ -70,11 +62,22 @@ export function matchRoute(routes: readonly FileRoute[], pathname: string): File
   return routes.find((r) => r.pattern.test(pathname));
 }
 
-/** A fetch handler over the api/ tree; `bindings` lets one process host several simulated instances. */
+/**
+ * A fetch handler over the api/ tree; `bindings` lets one process host several
+ * simulated instances. It hands back whatever the route returns, a Response
+ * itself when nothing had to wait, so the node adapter can write it at once.
+ */
 export function createFileRouter(routes: readonly FileRoute[], bindings?: RouteBindings) {
-  return async (request: Request): Promise<Response> => {
+  // Static paths (with and without a trailing slash) by exact lookup; the patterns only for the rest.
+  const exact = new Map<string, FileRoute>();
+  for (const route of routes) {
+    if (route.dynamic) continue;
+    exact.set(route.path, route);
+    exact.set(`${route.path}/`, route);
+  }
+  return (request: Request): Response | Promise<Response> => {
     const pathname = pathOf(request.url);
-    const match = matchRoute(routes, pathname);
+    const match = exact.get(pathname) ?? matchRoute(routes, pathname);
     if (!match) return notFoundResponse(request);
     return match.route.fetch(request, bindings);
   };

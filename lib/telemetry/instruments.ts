@@ -13,6 +13,8 @@ export const HTTP_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 
 export const DEPENDENCY_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** Most (route, method, status) children remembered; beyond it lookups go to the registry each time. */
+const MAX_MEMO = 1_000;
 
 export type CircuitStateName = 'closed' | 'half-open' | 'open';
 export const CIRCUIT_STATE_VALUE: Record<CircuitStateName, number> = { closed: 0, 'half-open': 1, open: 2 };
@@ -107,20 +109,36 @@ export function createInstruments(options: InstrumentsOptions) {
 
   const processMetrics = options.processMetrics === false ? null : registerProcessMetrics(registry);
 
+  // Children of the label sets every request touches, looked up once: the
+  // label domains are bounded (route templates, methods, status codes Iris
+  // sends, fixed enums), and so are these memos.
+  const httpChildren = new Map<string, { count: ReturnType<typeof httpRequests.labels>; duration: ReturnType<typeof httpDuration.labels> }>();
+  const lookupChildren = new Map<string, ReturnType<typeof cacheRequests.labels>>();
+  const limitChildren = new Map<string, ReturnType<typeof rateLimit.labels>>();
+
   return {
     registry,
     /** Records one answered request; call exactly once per request. */
     recordHttp(route: string, method: string, status: number, seconds: number): void {
-      const m = METHODS.has(method) ? method : 'other';
-      httpRequests.labels({ route, method: m, status: String(status) }).inc();
-      httpDuration.labels({ route, method: m }).observe(seconds);
+      const id = `${route} ${method} ${status}`;
+      let children = httpChildren.get(id);
+      if (children === undefined) {
+        const m = METHODS.has(method) ? method : 'other';
+        children = { count: httpRequests.labels({ route, method: m, status: String(status) }), duration: httpDuration.labels({ route, method: m }) };
+        if (httpChildren.size < MAX_MEMO) httpChildren.set(id, children);
+      }
+      children.count.inc();
+      children.duration.observe(seconds);
     },
     recordDb(fn: string, ok: boolean, seconds: number): void {
       dbRpc.labels({ fn, result: ok ? 'ok' : 'error' }).inc();
       dbDuration.labels({ fn }).observe(seconds);
     },
     cacheLookup(layer: 'l1' | 'l2', result: 'hit' | 'miss' | 'stale'): void {
-      cacheRequests.labels({ layer, result }).inc();
+      const id = `${layer} ${result}`;
+      let child = lookupChildren.get(id);
+      if (child === undefined) lookupChildren.set(id, (child = cacheRequests.labels({ layer, result })));
+      child.inc();
     },
     cacheCoalesced(scope: 'local' | 'fleet'): void {
       cacheCoalesced.labels({ scope }).inc();
@@ -138,7 +156,10 @@ export function createInstruments(options: InstrumentsOptions) {
       circuitState.labels({ dependency }).set(CIRCUIT_STATE_VALUE[state]);
     },
     rateLimitDecision(result: 'allowed' | 'limited', reason: 'ok' | 'limit' | 'timeout' | 'error' | 'cache_block'): void {
-      rateLimit.labels({ result, reason }).inc();
+      const id = `${result} ${reason}`;
+      let child = limitChildren.get(id);
+      if (child === undefined) limitChildren.set(id, (child = rateLimit.labels({ result, reason })));
+      child.inc();
     },
     authFailure(reason: 'missing' | 'malformed' | 'unknown_or_revoked' | 'admin_token' | 'metrics_token'): void {
       authFailures.labels({ reason }).inc();

@@ -72,7 +72,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       body = JSON.stringify(json);
       if (!headers.has('content-type')) headers.set('content-type', 'application/json');
     }
-    return fetch(new Request(`http://iris.test${path}`, { ...rest, headers, body }));
+    return Promise.resolve(fetch(new Request(`http://iris.test${path}`, { ...rest, headers, body })));
   };
 
   return {

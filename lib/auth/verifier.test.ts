@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { createTieredCache } from '../cache/index.js';
+import type { Db, RpcArgs } from '../db/types.js';
+import { sha256HexSync } from './api-key.js';
+import { createKeyVerifier } from './verifier.js';
+
+const known = sha256HexSync('iris_sk_known')!;
+
+/** A Db that answers verify_api_key for one key hash and counts the calls. */
+function keyDb() {
+  let calls = 0;
+  const db = {
+    kind: 'pglite',
+    async rpc(name: string, args: RpcArgs<'verify_api_key'>) {
+      if (name !== 'verify_api_key') throw new Error(`unexpected ${name}`);
+      calls += 1;
+      if (args.p_key_hash !== known) return [];
+      return [{ key_id: 'key-1', key_hash: known, project_id: 'project-1', project_name: 'one', settings: { rateLimit: { readsPerMinute: 5 } } }];
+    },
+    async close() {},
+  } as unknown as Db;
+  return { db, calls: () => calls };
+}
+
+function setup() {
+  const { db, calls } = keyDb();
+  const verifier = createKeyVerifier({ db, cache: createTieredCache({ kv: null }) });
+  return { verifier, calls };
+}
+
+describe('the key verifier', () => {
+  it('looks a key up once, then answers from the cache, synchronously through peek', async () => {
+    const { verifier, calls } = setup();
+    expect(verifier.peek(known)).toBeUndefined();
+    const project = await verifier.verify(known);
+    expect(project).toMatchObject({ id: 'project-1', keyId: 'key-1' });
+    const cached = await verifier.verify(known);
+    expect(cached).toEqual(project);
+    expect(verifier.peek(known)).toBe(cached);
+    expect(calls()).toBe(1);
+  });
+
+  it('never caches an unknown key: every attempt asks the database again', async () => {
+    const { verifier, calls } = setup();
+    const unknown = sha256HexSync('iris_sk_unknown')!;
+    expect(await verifier.verify(unknown)).toBeNull();
+    expect(verifier.peek(unknown)).toBeUndefined();
+    expect(await verifier.verify(unknown)).toBeNull();
+    expect(calls()).toBe(2);
+  });
+
+  it('runs beforeDatabase only when the lookup goes to the database', async () => {
+    const { verifier } = setup();
+    let spent = 0;
+    const beforeDatabase = async () => void (spent += 1);
+    await verifier.verify(known, { beforeDatabase });
+    await verifier.verify(known, { beforeDatabase });
+    expect(spent).toBe(1);
+  });
+
+  it('forgets every cached lookup on invalidate (revoke, rotate)', async () => {
+    const { verifier, calls } = setup();
+    await verifier.verify(known);
+    await verifier.invalidate();
+    expect(verifier.peek(known)).toBeUndefined();
+    await verifier.verify(known);
+    expect(calls()).toBe(2);
+  });
+
+  it('hands out a frozen project, since every request of the key shares it', async () => {
+    const { verifier } = setup();
+    const project = (await verifier.verify(known))!;
+    expect(Object.isFrozen(project)).toBe(true);
+    expect(Object.isFrozen(project.settings)).toBe(true);
+  });
+});
