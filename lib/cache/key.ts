@@ -97,19 +97,23 @@ interface Scope {
   group: string;
 }
 
-/** Pairs remembered at most; past it the memo starts over (it only saves work). */
-const MAX_SCOPES = 10_000;
-const scopes = new Map<string, Scope>();
+/** Projects remembered at most; past it the memo starts over (it only saves work). */
+const MAX_SCOPE_PROJECTS = 10_000;
+/** project -> resource -> scope: two lookups of strings V8 has usually hashed already, no string built. */
+const scopes = new Map<string, Map<string, Scope>>();
 
 function scopeOf(project: string, resource: string): Scope {
-  const id = `${project}\u0000${resource}`;
-  let scope = scopes.get(id);
+  let byResource = scopes.get(project);
+  let scope = byResource?.get(resource);
   if (scope === undefined) {
     if (project === RESERVED_PROJECT) throw new RangeError(`cache key project must not be "${RESERVED_PROJECT}"`);
     const group = `${segment('project', project)}:${segment('resource', resource)}`;
     scope = { prefix: `${KEY_PREFIX}:${group}:`, group: `${KEY_PREFIX}:${RESERVED_PROJECT}:${group}` };
-    if (scopes.size >= MAX_SCOPES) scopes.clear();
-    scopes.set(id, scope);
+    if (byResource === undefined) {
+      if (scopes.size >= MAX_SCOPE_PROJECTS) scopes.clear();
+      scopes.set(project, (byResource = new Map()));
+    }
+    byResource.set(resource, scope);
   }
   return scope;
 }

@@ -38,7 +38,7 @@ function quoted(desc: string): string {
  * // 'cache;desc="HIT-L1";dur=0.1, db;dur=12.3'
  */
 export function serverTiming(metrics: readonly ServerTimingMetric[]): string {
-  const parts: string[] = [];
+  let out = '';
   for (const metric of metrics) {
     const name = TOKEN.test(metric.name) ? metric.name : metric.name.replace(TOKEN_CHAR, '_').slice(0, 64);
     if (name === '' || (name.charCodeAt(0) === 95 && /^_+$/.test(name))) continue;
@@ -47,7 +47,7 @@ export function serverTiming(metrics: readonly ServerTimingMetric[]): string {
     if (metric.durMs !== undefined && Number.isFinite(metric.durMs) && metric.durMs >= 0) {
       part += `;dur=${Math.round(metric.durMs * 10) / 10}`;
     }
-    parts.push(part);
+    out = out === '' ? part : `${out}, ${part}`;
   }
-  return parts.join(', ');
+  return out;
 }

@@ -227,7 +227,9 @@ function begin(c: RouteContext, routeAccess: Access, baseHeaders: Readonly<Recor
   const requestId = requestIdFrom(c.req.header('x-request-id') ?? null);
   c.set('requestId', requestId);
   c.set('access', routeAccess);
-  const headers: Record<string, string> = { 'X-Request-Id': requestId, ...baseHeaders };
+  // A clone of the route's headers (V8's fast path for a lone spread), then the id.
+  const headers: Record<string, string> = { ...baseHeaders };
+  headers['X-Request-Id'] = requestId;
   c.set('responseHeaders', headers);
   const services = c.env?.services ?? startedServices();
   if (services) return useServices(c, services, headers);

@@ -24,10 +24,15 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
   const now = options.now ?? Date.now;
   const state = new BoundedMap<string, Windows>(options.maxIdentifiers ?? 100_000);
 
+  /** The state-key prefix of each rule object (rules from policy.ts are shared frozen objects). */
+  const prefixes = new WeakMap<RateLimitRule, string>();
+
   function checkNow(rule: RateLimitRule, identifier: string): RateLimitDecision {
     const at = now();
     const window = Math.floor(at / rule.windowMs);
-    const key = `${rule.name}:${rule.limit}:${rule.windowMs}:${identifier}`;
+    let prefix = prefixes.get(rule);
+    if (prefix === undefined) prefixes.set(rule, (prefix = `${rule.name}:${rule.limit}:${rule.windowMs}:`));
+    const key = prefix + identifier;
     let entry = state.get(key);
     // An identifier's recency is refreshed when its window rolls (at least once
     // per window while it is in use), not on every request: eviction stays
