@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryKv } from '../../lib/kv/index.js';
+import { overviewRoute } from '../../lib/routes/index.js';
 import type { JsonSummary } from '../../lib/telemetry/index.js';
 import { ADMIN_TOKEN, createTestApp, sampleRun, type TestApp, type TestProject } from '../support/app.js';
 
@@ -57,6 +58,25 @@ describe('cached reads', () => {
     expect(star.status).toBe(304);
     const other = await app.request('/api/iris/overview', { key: a.key, headers: { 'if-none-match': '"something-else"' } });
     expect(other.status).toBe(200);
+  });
+
+  it('answer a hit without a promise once the key, the value and the limiter are all in memory', async () => {
+    const request = (headers: Record<string, string> = {}) =>
+      overviewRoute.fetch(new Request('http://iris.test/api/iris/overview', { headers: { authorization: `Bearer ${a.key}`, ...headers } }), {
+        services: app.services,
+      });
+    const warm = await request();
+    const hit = request();
+    expect(hit).toBeInstanceOf(Response);
+    expect((hit as Response).headers.get('x-cache')).toBe('HIT-L1');
+    expect(await (hit as Response).text()).toBe(await warm.text());
+    const notModified = request({ 'if-none-match': warm.headers.get('etag')! });
+    expect(notModified).toBeInstanceOf(Response);
+    expect((notModified as Response).status).toBe(304);
+    // A client asking to revalidate goes through the cache's full path.
+    const revalidating = request({ 'cache-control': 'no-cache' });
+    expect(revalidating).toBeInstanceOf(Promise);
+    expect((await revalidating).headers.get('x-cache')).toBe('BYPASS');
   });
 
   it('support HEAD with the GET headers and no body', async () => {
