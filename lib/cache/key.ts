@@ -82,12 +82,9 @@ export function canonicalParams(params: CacheParams): string {
  */
 export function cacheKey(project: string, resource: string, params: CacheParams = {}): CacheKey {
   const scope = scopeOf(project, resource);
-  return {
-    project,
-    resource,
-    key: `${scope.prefix}${isEmpty(params) ? EMPTY_PARAMS_HASH : hash64(canonicalParams(params))}`,
-    group: scope.group,
-  };
+  // The same object (and strings, whose hashes V8 keeps) every time for a parameterless read.
+  if (isEmpty(params)) return scope.empty;
+  return { project, resource, key: scope.prefix + hash64(canonicalParams(params)), group: scope.group };
 }
 
 /** The parts of a key fixed by (project, resource), built once per pair: every cached read needs them. */
@@ -95,6 +92,8 @@ interface Scope {
   /** `iris:v1:<project>:<resource>:` */
   prefix: string;
   group: string;
+  /** The key of the pair's parameterless value. */
+  empty: CacheKey;
 }
 
 /** Projects remembered at most; past it the memo starts over (it only saves work). */
@@ -108,7 +107,9 @@ function scopeOf(project: string, resource: string): Scope {
   if (scope === undefined) {
     if (project === RESERVED_PROJECT) throw new RangeError(`cache key project must not be "${RESERVED_PROJECT}"`);
     const group = `${segment('project', project)}:${segment('resource', resource)}`;
-    scope = { prefix: `${KEY_PREFIX}:${group}:`, group: `${KEY_PREFIX}:${RESERVED_PROJECT}:${group}` };
+    const prefix = `${KEY_PREFIX}:${group}:`;
+    const generation = `${KEY_PREFIX}:${RESERVED_PROJECT}:${group}`;
+    scope = { prefix, group: generation, empty: Object.freeze({ project, resource, key: prefix + EMPTY_PARAMS_HASH, group: generation }) };
     if (byResource === undefined) {
       if (scopes.size >= MAX_SCOPE_PROJECTS) scopes.clear();
       scopes.set(project, (byResource = new Map()));
