@@ -49,8 +49,6 @@ export interface AppEnv {
     project: ProjectContext;
     /** Time spent authenticating, in ms, for Server-Timing. */
     authMs: number;
-    /** The rate-limit decision that let this request through. */
-    rateLimit: RateLimitDecision;
     /** Who may call the route. */
     access: Access;
     /** Headers every response of this request carries, gathered as the request goes (see respond.ts). */
@@ -275,7 +273,6 @@ function admit(c: RouteContext, rule: RateLimitRule, decision: RateLimitDecision
     });
   }
   rateLimitHeaders(decision, at, c.get('responseHeaders'));
-  c.set('rateLimit', decision);
   return decision;
 }
 
@@ -292,12 +289,21 @@ function refuseKey(c: RouteContext, reason: 'missing' | 'malformed', message?: s
   });
 }
 
+/** One limiter identifier string per cached project object, so the limiter hashes it once, not per request. */
+const keyIdentifiers = new WeakMap<ProjectContext, string>();
+
+function keyIdentifier(project: ProjectContext): string {
+  let identifier = keyIdentifiers.get(project);
+  if (identifier === undefined) keyIdentifiers.set(project, (identifier = `key:${project.keyId}`));
+  return identifier;
+}
+
 /** A verified key: the request acts on its project, within the key's own read or write budget. */
 function admitKey(c: RouteContext, project: ProjectContext, started: number): MaybePromise<void> {
   c.set('project', project);
   c.set('authMs', performance.now() - started);
   // Checked after the auth cache and before any database work.
-  const spent = spend(c, ruleForKey(project.settings, c.req.method), `key:${project.keyId}`);
+  const spent = spend(c, ruleForKey(project.settings, c.req.method), keyIdentifier(project));
   if (spent instanceof Promise) return spent.then(() => c.get('services').keyUsage.record(project.keyId));
   c.get('services').keyUsage.record(project.keyId);
 }

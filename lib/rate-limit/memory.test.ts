@@ -46,4 +46,14 @@ describe('the memory limiter', () => {
     expect(limiter.checkNow?.(rule, 'k')).toMatchObject({ allowed: true, remaining: 0 });
     expect(limiter.checkNow?.(rule, 'k')).toMatchObject({ allowed: false, reason: 'limit' });
   });
+
+  it('keeps at most eight rules per identifier, forgetting the oldest', async () => {
+    const limiter = createMemoryRateLimiter({ now: () => 0 });
+    const rules = Array.from({ length: 9 }, (_, i) => ({ name: 'read' as const, limit: i + 1, windowMs: 60_000 }));
+    for (const rule of rules) await limiter.check(rule, 'k');
+    // The second (limit 2) is still remembered: this is its last request.
+    expect(await limiter.check(rules[1]!, 'k')).toMatchObject({ allowed: true, remaining: 0 });
+    // The first (limit 1) was used up, then forgotten when the ninth arrived: it starts over.
+    expect((await limiter.check(rules[0]!, 'k')).allowed).toBe(true);
+  });
 });

@@ -8,6 +8,9 @@ export interface MemoryRateLimiterOptions {
   now?: () => number;
 }
 
+/** Rules tracked per identifier at most (a key has a read and a write budget; settings changes add more): the oldest goes first. */
+const MAX_RULES_PER_IDENTIFIER = 8;
+
 interface Windows {
   window: number;
   current: number;
@@ -22,23 +25,31 @@ interface Windows {
  */
 export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}): RateLimiter {
   const now = options.now ?? Date.now;
-  const state = new BoundedMap<string, Windows>(options.maxIdentifiers ?? 100_000);
-
-  /** The state-key prefix of each rule object (rules from policy.ts are shared frozen objects). */
-  const prefixes = new WeakMap<RateLimitRule, string>();
+  // identifier -> (rule -> windows). Keyed by the identifier first so that a
+  // caller reusing one string per identifier costs one hashed lookup, with no
+  // key string built per request; each identifier has a rule or two.
+  const state = new BoundedMap<string, Map<string, Windows>>(options.maxIdentifiers ?? 100_000);
+  /** The state key of each rule object (rules from policy.ts are shared frozen objects). */
+  const ruleKeys = new WeakMap<RateLimitRule, string>();
 
   function checkNow(rule: RateLimitRule, identifier: string): RateLimitDecision {
     const at = now();
     const window = Math.floor(at / rule.windowMs);
-    let prefix = prefixes.get(rule);
-    if (prefix === undefined) prefixes.set(rule, (prefix = `${rule.name}:${rule.limit}:${rule.windowMs}:`));
-    const key = prefix + identifier;
-    let entry = state.get(key);
-    // An identifier's recency is refreshed when its window rolls (at least once
+    let ruleKey = ruleKeys.get(rule);
+    if (ruleKey === undefined) ruleKeys.set(rule, (ruleKey = `${rule.name}:${rule.limit}:${rule.windowMs}`));
+    let rules = state.get(identifier);
+    let entry = rules?.get(ruleKey);
+    // An identifier's recency is refreshed when a window rolls (at least once
     // per window while it is in use), not on every request: eviction stays
-    // least-recently-used at window granularity for a third of the map work.
-    if (!entry || entry.window < window - 1) state.set(key, (entry = { window, current: 0, previous: 0 }));
-    else if (entry.window === window - 1) state.set(key, (entry = { window, current: 0, previous: entry.current }));
+    // least-recently-used at window granularity for a fraction of the map work.
+    if (entry === undefined || entry.window < window) {
+      // A new window: the one before it still counts, weighted, if it is the previous one.
+      entry = { window, current: 0, previous: entry?.window === window - 1 ? entry.current : 0 };
+      if (rules === undefined) rules = new Map();
+      else if (!rules.has(ruleKey) && rules.size >= MAX_RULES_PER_IDENTIFIER) rules.delete(rules.keys().next().value!);
+      rules.set(ruleKey, entry);
+      state.set(identifier, rules);
+    }
     const overlap = 1 - (at % rule.windowMs) / rule.windowMs;
     const used = Math.floor(entry.previous * overlap) + entry.current;
     const resetAtMs = (window + 1) * rule.windowMs;
