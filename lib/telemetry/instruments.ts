@@ -13,6 +13,8 @@ export const HTTP_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 
 export const DEPENDENCY_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const LOOKUP_LABELS = ['layer', 'result'] as const;
+const LIMIT_LABELS = ['result', 'reason'] as const;
 /** Most (route, method, status) children remembered; beyond it lookups go to the registry each time. */
 const MAX_MEMO = 1_000;
 
@@ -112,20 +114,39 @@ export function createInstruments(options: InstrumentsOptions) {
   // Children of the label sets every request touches, looked up once: the
   // label domains are bounded (route templates, methods, status codes Iris
   // sends, fixed enums), and so are these memos.
-  const httpChildren = new Map<string, { count: ReturnType<typeof httpRequests.labels>; duration: ReturnType<typeof httpDuration.labels> }>();
-  const lookupChildren = new Map<string, ReturnType<typeof cacheRequests.labels>>();
-  const limitChildren = new Map<string, ReturnType<typeof rateLimit.labels>>();
+  // Nested by label value rather than keyed by a joined string: the values are
+  // strings V8 has hashed already (templates, methods, literals) or small
+  // integers, so a lookup builds and hashes nothing.
+  type HttpChildren = { count: ReturnType<typeof httpRequests.labels>; duration: ReturnType<typeof httpDuration.labels> };
+  const httpChildren = new Map<string, Map<string, Map<number, HttpChildren>>>();
+  let httpMemoSize = 0;
+  const lookupChildren = new Map<string, Map<string, ReturnType<typeof cacheRequests.labels>>>();
+  const limitChildren = new Map<string, Map<string, ReturnType<typeof rateLimit.labels>>>();
+  /** The memoised child of a two-label metric whose label values come from small fixed sets (a and b). */
+  function child2<C>(memo: Map<string, Map<string, C>>, metric: { labels(values: Record<string, string>): C }, names: readonly [string, string], a: string, b: string): C {
+    let inner = memo.get(a);
+    if (inner === undefined) memo.set(a, (inner = new Map()));
+    let found = inner.get(b);
+    if (found === undefined) inner.set(b, (found = metric.labels({ [names[0]]: a, [names[1]]: b })));
+    return found;
+  }
 
   return {
     registry,
     /** Records one answered request; call exactly once per request. */
     recordHttp(route: string, method: string, status: number, seconds: number): void {
-      const id = `${route} ${method} ${status}`;
-      let children = httpChildren.get(id);
+      const m = METHODS.has(method) ? method : 'other';
+      let byMethod = httpChildren.get(route);
+      let byStatus = byMethod?.get(m);
+      let children = byStatus?.get(status);
       if (children === undefined) {
-        const m = METHODS.has(method) ? method : 'other';
         children = { count: httpRequests.labels({ route, method: m, status: String(status) }), duration: httpDuration.labels({ route, method: m }) };
-        if (httpChildren.size < MAX_MEMO) httpChildren.set(id, children);
+        if (httpMemoSize < MAX_MEMO) {
+          httpMemoSize += 1;
+          if (byMethod === undefined) httpChildren.set(route, (byMethod = new Map()));
+          if (byStatus === undefined) byMethod.set(m, (byStatus = new Map()));
+          byStatus.set(status, children);
+        }
       }
       children.count.inc();
       children.duration.observe(seconds);
@@ -135,10 +156,7 @@ export function createInstruments(options: InstrumentsOptions) {
       dbDuration.labels({ fn }).observe(seconds);
     },
     cacheLookup(layer: 'l1' | 'l2', result: 'hit' | 'miss' | 'stale'): void {
-      const id = `${layer} ${result}`;
-      let child = lookupChildren.get(id);
-      if (child === undefined) lookupChildren.set(id, (child = cacheRequests.labels({ layer, result })));
-      child.inc();
+      child2(lookupChildren, cacheRequests, LOOKUP_LABELS, layer, result).inc();
     },
     cacheCoalesced(scope: 'local' | 'fleet'): void {
       cacheCoalesced.labels({ scope }).inc();
@@ -156,10 +174,7 @@ export function createInstruments(options: InstrumentsOptions) {
       circuitState.labels({ dependency }).set(CIRCUIT_STATE_VALUE[state]);
     },
     rateLimitDecision(result: 'allowed' | 'limited', reason: 'ok' | 'limit' | 'timeout' | 'error' | 'cache_block'): void {
-      const id = `${result} ${reason}`;
-      let child = limitChildren.get(id);
-      if (child === undefined) limitChildren.set(id, (child = rateLimit.labels({ result, reason })));
-      child.inc();
+      child2(limitChildren, rateLimit, LIMIT_LABELS, result, reason).inc();
     },
     authFailure(reason: 'missing' | 'malformed' | 'unknown_or_revoked' | 'admin_token' | 'metrics_token'): void {
       authFailures.labels({ reason }).inc();
