@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import type { GuardedKv } from './guarded-kv.js';
 
 /**
@@ -34,7 +33,12 @@ export interface GenerationsOptions {
   now: () => number;
   /** How often a known counter is re-read from the KV, in ms. */
   checkIntervalMs: number;
-  /** Most `(project, resource)` records kept; the least recently used is dropped beyond it. */
+  /**
+   * Most `(project, resource)` records kept; beyond it the record least
+   * recently checked, bumped or created is dropped (a read that only peeks
+   * does not count: every in-use record is re-checked each `checkIntervalMs`
+   * when there is a KV). A dropped record's values are never served again.
+   */
   maxEntries: number;
 }
 
@@ -82,7 +86,15 @@ function parseGeneration(value: string | null): number | null {
 
 export function createGenerations(options: GenerationsOptions): Generations {
   const { kv, now, checkIntervalMs } = options;
-  const records = new LRUCache<string, GenRecord>({ max: options.maxEntries });
+  // A plain Map in recency order (refreshed by delete and set): peeks, one per
+  // cached read, stay a single lookup.
+  const records = new Map<string, GenRecord>();
+  const { maxEntries } = options;
+  const touch = (key: string, record: GenRecord) => {
+    records.delete(key);
+    records.set(key, record);
+    if (records.size > maxEntries) records.delete(records.keys().next().value!);
+  };
   let epochs = 0;
 
   const stamp = (record: GenRecord): GenerationStamp => {
@@ -93,11 +105,8 @@ export function createGenerations(options: GenerationsOptions): Generations {
   };
 
   function recordFor(key: string): GenRecord {
-    let record = records.get(key);
-    if (record === undefined) {
-      record = { kvGen: null, epoch: ++epochs, checkedAt: -Infinity, pending: false, bumps: 0, bumping: 0, refreshing: null, last: null };
-      records.set(key, record);
-    }
+    const record = records.get(key) ?? { kvGen: null, epoch: ++epochs, checkedAt: -Infinity, pending: false, bumps: 0, bumping: 0, refreshing: null, last: null };
+    touch(key, record);
     return record;
   }
 

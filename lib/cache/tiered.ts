@@ -10,7 +10,7 @@ import { createGenerations, type GenerationStamp } from './generations.js';
 import { createGuardedKv, type GuardedKv } from './guarded-kv.js';
 import { generationKey, lockKey, type CacheKey } from './key.js';
 import { createMemoryTier, type L1Entry } from './memory-tier.js';
-import { NOOP_OBSERVER, safeRecord, type CacheObserver } from './observer.js';
+import { NOOP_OBSERVER, safeRecord, type CacheEvent, type CacheObserver } from './observer.js';
 import type { CachePolicy } from './policy.js';
 import { Singleflight } from './singleflight.js';
 
@@ -176,6 +176,9 @@ function positive(name: string, value: number, allowZero = false): number {
   return value;
 }
 
+/** Resources whose L1-hit event object is kept for reuse. */
+const MAX_HIT_EVENTS = 64;
+
 const defaultIsOutage = (error: unknown) => !(error instanceof HttpError && error.status < 500);
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -244,6 +247,7 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
 
   const instanceId = crypto.randomUUID();
   let lockSeq = 0;
+  const l1Hits = new Map<string, CacheEvent>();
   /** `peekDecoded` results, held by the L1 entry they were decoded from (weakly: they go when it goes). */
   const decoded = new WeakMap<L1Entry, unknown>();
 
@@ -449,8 +453,15 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
 
   function report(resource: string, status: XCacheStatus, scope: 'local' | 'fleet'): void {
     switch (status) {
-      case 'HIT-L1':
-        return safeRecord(observer, { type: 'hit', layer: 'l1', resource });
+      case 'HIT-L1': {
+        // The event of every L1 hit: one frozen object per resource (a small set; a bounded memo).
+        let event = l1Hits.get(resource);
+        if (event === undefined) {
+          event = Object.freeze({ type: 'hit', layer: 'l1', resource } as const);
+          if (l1Hits.size < MAX_HIT_EVENTS) l1Hits.set(resource, event);
+        }
+        return safeRecord(observer, event);
+      }
       case 'HIT-L2':
         return safeRecord(observer, { type: 'hit', layer: 'l2', resource });
       case 'MISS':
