@@ -9,6 +9,7 @@
  * whole suite and the suite can share it with other data.
  */
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { laneOf, laneValue, nearestRank } from '../analytics/index.js';
 import { DbError } from './errors.js';
 import type { Db, Json, RpcName, RunInput, SqlDb, Timestamp, Uuid } from './types.js';
 
@@ -38,13 +39,13 @@ function run(overrides: Partial<RunInput> = {}): RunInput {
   };
 }
 
-/** percentile_cont: linear interpolation between the two nearest ranks. */
-function percentileCont(values: number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const position = fraction * (sorted.length - 1);
-  const low = sorted[Math.floor(position)]!;
-  const high = sorted[Math.ceil(position)]!;
-  return low + (high - low) * (position - Math.floor(position));
+/**
+ * What the stats RPCs report for a percentile: the rollup histogram's estimate
+ * of the nearest-rank value, rounded to 1 µs (lib/analytics/histogram.ts).
+ */
+function percentileEstimate(values: number[], fraction: number): number {
+  const exact = nearestRank([...values].sort((a, b) => a - b), fraction)!;
+  return Math.round(laneValue(laneOf(exact)) * 1000) / 1000;
 }
 
 /** Keyset order: created_at desc, then id desc. ISO strings in one zone sort like their instants. */
@@ -462,8 +463,8 @@ export function runDbContract(name: string, makeDb: () => Promise<Db>): void {
         expect(overview).toEqual({
           runs_today: inWindow.filter((r) => now - r.hours * HOUR_MS >= midnight).length,
           runs_24h: 6,
-          success_rate_24h: expect.closeTo(4 / 6, 10),
-          p95_latency_ms_24h: expect.closeTo(percentileCont([100, 200, 300, 400, 500, 1000], 0.95), 6),
+          success_rate_24h: expect.closeTo(4 / 6, 6),
+          p95_latency_ms_24h: percentileEstimate([100, 200, 300, 400, 500, 1000], 0.95),
           input_tokens_24h: 210,
           output_tokens_24h: 21,
           cost_usd_24h: expect.closeTo(0.021, 9),
@@ -534,10 +535,10 @@ export function runDbContract(name: string, makeDb: () => Promise<Db>): void {
         const expected = (model: string | null, latencies: number[], successes: number, confidences: number[]) => ({
           model,
           runs: latencies.length,
-          success_rate: expect.closeTo(successes / latencies.length, 10),
-          p50_latency_ms: expect.closeTo(percentileCont(latencies, 0.5), 6),
-          p95_latency_ms: expect.closeTo(percentileCont(latencies, 0.95), 6),
-          p99_latency_ms: expect.closeTo(percentileCont(latencies, 0.99), 6),
+          success_rate: expect.closeTo(successes / latencies.length, 6),
+          p50_latency_ms: percentileEstimate(latencies, 0.5),
+          p95_latency_ms: percentileEstimate(latencies, 0.95),
+          p99_latency_ms: percentileEstimate(latencies, 0.99),
           mean_confidence: expect.closeTo(confidences.reduce((a, b) => a + b, 0) / confidences.length, 5),
         });
         expect(rows).toEqual([

@@ -142,6 +142,63 @@ export interface PerformanceStatsRow {
   mean_confidence: number | null;
 }
 
+/** The attributes analytics group by, as the SQL functions name them. */
+export type StatsDimension = 'model' | 'expert' | 'agent' | 'prompt_version';
+
+/** The metrics a time series or a breakdown can chart or sort by, as SQL column names. */
+export type StatsMetric =
+  | 'runs'
+  | 'input_tokens'
+  | 'output_tokens'
+  | 'cost_usd'
+  | 'success_rate'
+  | 'mean_latency_ms'
+  | 'p50_latency_ms'
+  | 'p95_latency_ms'
+  | 'p99_latency_ms';
+
+/** One group of a breakdown; `value` is null for runs without the attribute. */
+export interface BreakdownRow {
+  value: string | null;
+  runs: number;
+  success_rate: number | null;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  mean_latency_ms: number | null;
+  p50_latency_ms: number | null;
+  p95_latency_ms: number | null;
+  p99_latency_ms: number | null;
+  mean_confidence: number | null;
+  /** Groups in the window before the limit (the same on every row). */
+  total_groups: number;
+}
+
+/** One point of one series of a time series. */
+export interface TimeseriesRow {
+  bucket_start: Timestamp;
+  /** `all` without grouping; `group` for a top value; `other` for the rest folded together. */
+  kind: 'all' | 'group' | 'other';
+  /** The group's value for kind `group` (null for runs without the attribute), else null. */
+  grp: string | null;
+  runs: number;
+  /** 0 for an empty bucket of an additive metric; null for an empty bucket of a rate, mean or percentile. */
+  value: number | null;
+}
+
+/** One field of one rollup row that differs from its recomputation from raw runs. */
+export interface RollupMismatchRow {
+  grain: 'hour' | 'day';
+  dimension: 'all' | StatsDimension;
+  bucket_start: Timestamp;
+  value: string;
+  field: string;
+  /** The stored value as text (null when the rollup row is missing). */
+  rollup: string | null;
+  /** The value recomputed from raw runs as text (null when no raw run backs the row). */
+  raw: string | null;
+}
+
 export interface VerifiedKeyRow {
   key_id: Uuid;
   project_id: Uuid;
@@ -168,6 +225,34 @@ export interface RpcMap {
     args: { p_project_id: Uuid; p_from: Timestamp; p_to: Timestamp };
     row: PerformanceStatsRow;
   };
+  get_stats_breakdown: {
+    args: {
+      p_project_id: Uuid;
+      p_by: StatsDimension;
+      p_from: Timestamp;
+      p_to: Timestamp;
+      p_sort: StatsMetric | 'mean_confidence';
+      p_descending: boolean;
+      p_limit: number;
+    };
+    row: BreakdownRow;
+  };
+  get_stats_timeseries: {
+    args: {
+      p_project_id: Uuid;
+      p_metric: StatsMetric;
+      p_interval: 'hour' | 'day';
+      p_from: Timestamp;
+      p_to: Timestamp;
+      p_group_by: StatsDimension | 'none';
+      p_top: number;
+    };
+    row: TimeseriesRow;
+  };
+  /** Rebuilds one UTC day of the project's rollups from raw runs; idempotent. */
+  backfill_run_rollups: { args: { p_project_id: Uuid; p_day: Timestamp }; row: { runs: number; rollup_rows: number } };
+  /** Zero rows when the rollups of every day touching the window equal their recomputation from raw runs. */
+  check_run_rollups: { args: { p_project_id: Uuid; p_from: Timestamp; p_to: Timestamp }; row: RollupMismatchRow };
   list_experts: { args: { p_project_id: Uuid; p_active_only: boolean }; row: ExpertRow };
   upsert_expert_signature: {
     args: {

@@ -7,3 +7,4 @@ export { reflexionsRoute } from './reflexions.js';
 export { reportsRoute } from './reports.js';
 export { runsRoute } from './runs.js';
 export { performanceStatsRoute, resolveRange, tokenStatsRoute } from './stats.js';
+export { breakdownRoute, timeseriesRoute } from './analytics.js';

@@ -5,3 +5,4 @@ export * from './experts.js';
 export * from './reports.js';
 export * from './reflexions.js';
 export * from './admin.js';
+export * from './analytics.js';

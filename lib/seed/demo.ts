@@ -1,3 +1,4 @@
+import { backfillRollups } from '../analytics/index.js';
 import type { SqlDb } from '../db/index.js';
 
 /** Name of the project `seedDemo` creates unless told otherwise. */
@@ -281,6 +282,10 @@ export async function seedDemo(db: SqlDb, options: SeedDemoOptions = {}): Promis
   const params = [project.id, runs, days, seed, now];
   try {
     for (const sql of [RUNS_SQL, EXPERTS_SQL, REFLEXIONS_SQL, REPORTS_SQL]) await db.query(sql, params);
+    // The runs went straight into model_runs (much faster than ingest_runs for
+    // millions of rows): build their hourly and daily rollups from them.
+    const endMs = Date.parse(now);
+    await backfillRollups(db, { projectId: project.id, fromMs: endMs - days * 86_400_000, toMs: endMs + 1 });
   } catch (error) {
     await db.query('delete from public.projects where id = $1', [project.id]);
     throw error;
@@ -292,7 +297,7 @@ export async function seedDemo(db: SqlDb, options: SeedDemoOptions = {}): Promis
     // one synchronous write first (a no-op update; a transaction that writes no
     // WAL commits asynchronously regardless): its flush covers the seed's commits.
     await db.exec(`set local synchronous_commit = on; update public.projects set name = name where id = '${project.id}'`);
-    await db.exec('vacuum (analyze) public.model_runs, public.expert_signatures, public.reflexions, public.iris_reports');
+    await db.exec('vacuum (analyze) public.model_runs, public.run_rollups, public.expert_signatures, public.reflexions, public.iris_reports');
   }
   return { projectId: project.id, runs };
 }

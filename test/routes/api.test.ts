@@ -195,7 +195,8 @@ describe('stats', () => {
     };
     const a = perf.models.find((m) => m.model === 'model-a')!;
     expect(a.successRate).toBe(1);
-    expect(a.p50LatencyMs).toBeCloseTo(55, 5);
+    // The nearest-rank median of 10..100 ms is 50 ms; the rollup histogram reports it within 1%.
+    expect(Math.abs(a.p50LatencyMs - 50) / 50).toBeLessThanOrEqual(0.01);
     expect(perf.models.find((m) => m.model === 'model-b')!.successRate).toBe(0);
   });
 

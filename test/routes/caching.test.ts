@@ -20,6 +20,8 @@ const CACHED_READS = [
   '/api/iris/overview',
   '/api/iris/stats/tokens',
   '/api/iris/stats/performance',
+  '/api/iris/stats/timeseries',
+  '/api/iris/stats/breakdown?by=model',
   '/api/iris/experts',
   '/api/iris/reports',
   '/api/iris/reflexions',

@@ -278,6 +278,8 @@ const READ_PATHS = [
   '/api/iris/overview',
   '/api/iris/stats/tokens',
   '/api/iris/stats/performance',
+  '/api/iris/stats/timeseries',
+  '/api/iris/stats/breakdown',
   '/api/iris/experts',
   '/api/iris/reports',
   '/api/iris/reflexions',
@@ -285,7 +287,10 @@ const READ_PATHS = [
   '/api/admin/api-keys',
   '/api/admin/projects',
 ];
-const QUERY_KEYS = ['from', 'to', 'limit', 'cursor', 'active', 'expertId', 'projectId', 'unknown', '__proto__', 'constructor'];
+const QUERY_KEYS = [
+  'from', 'to', 'limit', 'cursor', 'active', 'expertId', 'projectId', 'unknown', '__proto__', 'constructor',
+  'metric', 'interval', 'groupBy', 'top', 'by', 'sort', 'order',
+];
 
 const readRequest = (): fc.Arbitrary<Generated> =>
   fc

@@ -68,7 +68,8 @@ const pair = fc
 
 /** A read of A's, with parameters drawn partly from B's data. */
 const read = fc.record({
-  route: fc.constantFrom('overview', 'tokens', 'performance', 'experts', 'reports', 'reflexions', 'runs'),
+  route: fc.constantFrom('overview', 'tokens', 'performance', 'timeseries', 'breakdown', 'experts', 'reports', 'reflexions', 'runs'),
+  grouping: fc.constantFrom('model', 'expert', 'agent', 'promptVersion'),
   limit: fc.integer({ min: 1, max: 100 }),
   daysBack: fc.integer({ min: 1, max: 90 }),
   active: fc.boolean(),
@@ -89,6 +90,10 @@ function readPath(r: ReadCase, b: Tenant): string {
       return `/api/iris/stats/tokens?from=${from}`;
     case 'performance':
       return `/api/iris/stats/performance?from=${from}`;
+    case 'timeseries':
+      return `/api/iris/stats/timeseries?from=${from}&interval=day&groupBy=${r.grouping}&metric=runs`;
+    case 'breakdown':
+      return `/api/iris/stats/breakdown?from=${from}&by=${r.grouping}&limit=${r.limit}`;
     case 'experts':
       return `/api/iris/experts?active=${r.active}`;
     case 'reports':
