@@ -51,6 +51,7 @@ export { createProgress, progressLine, type Progress, type ProgressOptions } fro
 export { runMetadata, type RunMetadata, type RunMetadataOptions } from './run-metadata.js';
 export {
   BenchmarkError,
+  DEFAULT_RATE_PER_S,
   DEFAULT_TARGETS,
   PHASES,
   runBenchmark,
