@@ -47,11 +47,11 @@ export const DEFAULT_TARGETS: BenchmarkTargets = { p95Ms: 150, p99Ms: 200, maxEr
 /**
  * Arrival rate of the rate phase unless one is given, requests per second: a
  * steady load that one Iris instance serves with room to spare (the local
- * server answers about 12,000 cached reads a second on 2 shared cores; a
- * Vercel deployment scales out), so the phase judges latency at a known load
- * rather than finding the capacity, and 12 s of it (2,400 requests) put two
- * dozen samples above the p99. Fixed, so the verdict does not move with what
- * the closed phases measured.
+ * server answered 3,500 to 12,500 cached reads a second on 2 shared cores,
+ * depending on its neighbours; a Vercel deployment scales out), so the phase
+ * judges latency at a known load rather than finding the capacity, and 12 s
+ * of it (2,400 requests) put two dozen samples above the p99. Fixed, so the
+ * verdict does not move with what the closed phases measured.
  */
 export const DEFAULT_RATE_PER_S = 200;
 
