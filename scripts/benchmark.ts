@@ -11,13 +11,14 @@
  * Environment: BENCHMARK_URL, BENCHMARK_API_KEY, VERCEL_AUTOMATION_BYPASS_SECRET
  * (protected previews), BENCHMARK_METRICS_TOKEN (GET /api/metrics),
  * BENCHMARK_ADMIN_TOKEN or IRIS_ADMIN_TOKEN (--baseline on a remote target),
- * BENCHMARK_P95_MS, BENCHMARK_P99_MS, BENCHMARK_MAX_ERROR_RATE, BENCHMARK_MIN_CACHE_HIT_RATE.
- * `--help` lists the flags.
+ * BENCHMARK_P95_MS, BENCHMARK_P99_MS, BENCHMARK_MAX_ERROR_RATE, BENCHMARK_MIN_CACHE_HIT_RATE,
+ * BENCHMARK_RATE (the rate phase's arrival rate). `--help` lists the flags.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   compareBenchmarks,
+  DEFAULT_RATE_PER_S,
   DEFAULT_TARGETS,
   formatBenchmark,
   formatComparison,
@@ -49,7 +50,8 @@ Phases (durations in seconds)
   --sequential <s>          default 8
   --concurrent <s>          default 12
   --concurrency <n>         connections of the concurrent phase (default 10)
-  --rate <n|auto>           arrival rate of the rate phase, req/s (default auto: half the concurrent throughput)
+  --rate <n|auto>           arrival rate of the rate phase, req/s (default ${DEFAULT_RATE_PER_S}, BENCHMARK_RATE);
+                            auto: half the concurrent phase's throughput (see below)
   --rate-duration <s>       default 12
   --max-connections <n>     connections of the rate phase (default 64)
   --baseline                first run every phase with the cache bypassed, then print before/after
@@ -67,6 +69,14 @@ Outputs
   --regression-threshold <r> relative worsening flagged by --compare (default 0.2)
   --prometheus <file>       results in the Prometheus text format
   --quiet                   no live progress
+
+The rate phase judges latency at a fixed arrival rate, ${DEFAULT_RATE_PER_S} req/s unless --rate or
+BENCHMARK_RATE says otherwise, and the report prints the rate it used. A rate derived
+from the concurrent phase's throughput (--rate auto) moves with whatever else the
+machine did during that phase, so the same build could pass one run and fail the next;
+a fixed rate makes a verdict comparable between runs and between deployments. The
+default is a steady load one instance serves with room to spare: the closed phases
+measure throughput, the rate phase latency at a known load.
 `;
 
 const log = (line: string) => console.error(line);
@@ -111,7 +121,8 @@ async function main(): Promise<number> {
   const ratio = (n: number) => n >= 0 && n <= 1;
   const phases = (values.phases ?? PHASES.join(',')).split(',').map((p) => p.trim());
   for (const p of phases) if (!(PHASES as readonly string[]).includes(p)) throw new UsageError(`--phases: unknown phase "${p}"; known: ${PHASES.join(', ')}`);
-  const rate = values.rate === undefined || values.rate === 'auto' ? ('auto' as const) : numberFlag('rate', values.rate, 1);
+  const rateValue = values.rate ?? env.BENCHMARK_RATE;
+  const rate = rateValue === 'auto' ? ('auto' as const) : numberFlag('rate', rateValue, DEFAULT_RATE_PER_S);
   const targets = {
     p95Ms: numberFlag('p95', values.p95 ?? env.BENCHMARK_P95_MS, DEFAULT_TARGETS.p95Ms),
     p99Ms: numberFlag('p99', values.p99 ?? env.BENCHMARK_P99_MS, DEFAULT_TARGETS.p99Ms),

@@ -14,8 +14,8 @@ import { displayPrefix, generateApiKey, sha256Hex } from '../lib/auth/index.js';
 import { loadConfig, ConfigError } from '../lib/config.js';
 import { createDb } from '../lib/db/create.js';
 import type { Db, SqlDb } from '../lib/db/types.js';
-import { DEMO_PROJECT_NAME, seedDemo } from '../lib/seed/index.js';
-import { startLocalServer } from '../lib/server/index.js';
+import { applyDemoRateLimit, DEMO_PROJECT_NAME, seedDemo } from '../lib/seed/index.js';
+import { describeDatabase, devBanner, startLocalServer } from '../lib/server/index.js';
 import { createServices } from '../lib/services.js';
 
 const { values } = parseArgs({
@@ -48,10 +48,11 @@ async function main() {
 
   // On the embedded defaults the admin surface gets a token for this run only, so
   // the admin curl examples work; anywhere else it must be configured explicitly.
-  if (embedded && !config.adminToken) config = { ...config, adminToken: 'dev_admin_' + crypto.randomUUID().replace(/-/g, '') };
+  const mintAdminToken = embedded && !config.adminToken;
+  if (mintAdminToken) config = { ...config, adminToken: 'dev_admin_' + crypto.randomUUID().replace(/-/g, '') };
 
   const started = performance.now();
-  console.log(`Iris ${config.version}: database ${config.db.kind}${embedded && config.db.kind === 'pglite' && config.db.dataDir ? ` (${config.db.dataDir})` : ' (in memory)'}, KV ${config.kv.kind}`);
+  console.log(`Iris ${config.version}: database ${describeDatabase(config.db)}, KV ${config.kv.kind}`);
   const db = await createDb(config.db);
 
   let demoKey: string | null = null;
@@ -64,6 +65,9 @@ async function main() {
       const t0 = performance.now();
       projectId = (await seedDemo(db, { runs })).projectId;
       console.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    } else {
+      // A demo project seeded before it came with its rate limits gets them now.
+      await applyDemoRateLimit(db, projectId);
     }
     demoKey = generateApiKey();
     await db.rpc('create_api_key', {
@@ -84,25 +88,10 @@ async function main() {
 
   const base = server.url.replace('127.0.0.1', 'localhost');
   console.log(`\nIris is listening on ${base} (ready in ${((performance.now() - started) / 1000).toFixed(1)} s, ${server.routes.length} routes)\n`);
-  if (demoKey) {
-    console.log(`Demo API key (this run only):\n  ${demoKey}\n`);
-    console.log('Try:');
-    console.log(`  export IRIS_KEY=${demoKey}`);
-    console.log(`  curl -s ${base}/api/health`);
-    console.log(`  curl -s -H "Authorization: Bearer $IRIS_KEY" ${base}/api/iris/overview`);
-    console.log(`  curl -s -H "Authorization: Bearer $IRIS_KEY" "${base}/api/iris/stats/tokens?from=$(date -u -d '7 days ago' +%FT%TZ)"`);
-    console.log(`  curl -s -H "Authorization: Bearer $IRIS_KEY" ${base}/api/iris/stats/performance`);
-    console.log(`  curl -s -H "Authorization: Bearer $IRIS_KEY" "${base}/api/iris/reports?limit=5"`);
-    console.log(`  curl -s -H "Authorization: Bearer $IRIS_KEY" "${base}/api/iris/experts?active=true"`);
-    console.log(
-      `  curl -s -H "Authorization: Bearer $IRIS_KEY" -H "Content-Type: application/json" ${base}/api/iris/runs \\\n` +
-        `       -d '{"expertId":"planner","model":"gpt-4o-mini","inputTokens":812,"outputTokens":164,"costUsd":0.0004,"latencyMs":930,"outcome":"success"}'`,
-    );
-  }
-  if (config.adminToken && embedded) {
-    console.log(`\nAdmin token (this run only): ${config.adminToken}`);
-    console.log(`  curl -s -H "Authorization: Bearer ${config.adminToken}" ${base}/api/admin/projects`);
-  }
+  // A configured admin token is printed too (this is a developer's terminal), but never in production.
+  const adminToken = config.adminToken && (mintAdminToken || !config.production) ? { value: config.adminToken, mintedForThisRun: mintAdminToken } : null;
+  const banner = devBanner({ baseUrl: base, demoKey, adminToken, metricsTokenConfigured: config.metricsToken !== null });
+  console.log(banner.join('\n'));
   console.log('\nCtrl-C to stop.');
 
   let stopping = false;

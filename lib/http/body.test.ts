@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../errors.js';
-import { jsonDepth, readJsonBody } from './body.js';
+import { jsonDepth, readJsonBody, readOptionalJsonBody } from './body.js';
 
 const post = (body: BodyInit | null, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
   new Request('http://x/', { method: 'POST', body, headers, duplex: 'half' } as RequestInit);
@@ -53,6 +53,43 @@ describe('readJsonBody', () => {
   it('answers 400 for nesting deeper than the limit without parsing it', async () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
     expect((await failure(readJsonBody(post(deep)))).code).toBe('json_too_deep');
+  });
+});
+
+describe('readOptionalJsonBody', () => {
+  const stream = (...chunks: Uint8Array[]) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+
+  it('reads an empty body as no body, whatever the headers say', async () => {
+    await expect(readOptionalJsonBody(post(null, {}))).resolves.toBeUndefined();
+    await expect(readOptionalJsonBody(post('', {}))).resolves.toBeUndefined();
+    await expect(readOptionalJsonBody(post(stream(), {}))).resolves.toBeUndefined();
+    await expect(readOptionalJsonBody(post(stream(new Uint8Array(0), new Uint8Array(0)), { 'content-type': 'text/plain' }))).resolves.toBeUndefined();
+    await expect(readOptionalJsonBody(post('', { 'content-type': 'application/json', 'content-length': '0' }))).resolves.toBeUndefined();
+  });
+
+  it('parses a body with bytes in it as JSON', async () => {
+    await expect(readOptionalJsonBody(post('{"a":1}'))).resolves.toEqual({ a: 1 });
+    await expect(readOptionalJsonBody(post(stream(new TextEncoder().encode('{}'))))).resolves.toEqual({});
+  });
+
+  it('holds a body with bytes in it to every rule of a required one', async () => {
+    expect((await failure(readOptionalJsonBody(post('{}', {})))).status).toBe(415);
+    expect((await failure(readOptionalJsonBody(post('{}', { 'content-type': 'text/plain' })))).status).toBe(415);
+    expect((await failure(readOptionalJsonBody(post('{"a":')))).code).toBe('malformed_json');
+    expect((await failure(readOptionalJsonBody(post(new Uint8Array([0x7b, 0xff, 0x7d]))))).code).toBe('invalid_utf8');
+    expect((await failure(readOptionalJsonBody(post('['.repeat(40) + ']'.repeat(40))))).code).toBe('json_too_deep');
+    expect((await failure(readOptionalJsonBody(post(stream(new Uint8Array(2000).fill(32))), { maxBytes: 1000 }))).status).toBe(413);
+  });
+
+  it('refuses a declared length over the limit or malformed before reading', async () => {
+    expect((await failure(readOptionalJsonBody(post('', { 'content-length': '2000000' })))).status).toBe(413);
+    expect((await failure(readOptionalJsonBody(post('', { 'content-length': 'ten' })))).code).toBe('invalid_content_length');
   });
 });
 

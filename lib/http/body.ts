@@ -21,28 +21,60 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * than `maxDepth`, or malformed JSON.
  */
 export async function readJsonBody(request: Request, options: JsonBodyOptions = {}): Promise<unknown> {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const maxDepth = options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
-
-  const type = request.headers.get('content-type');
-  if (!type || !JSON_TYPE.test(type)) throw unsupportedMediaType();
-
-  const declared = request.headers.get('content-length');
-  if (declared !== null && (!/^\d+$/.test(declared) || Number(declared) > maxBytes)) {
-    if (!/^\d+$/.test(declared)) throw badRequest('invalid_content_length', 'Content-Length must be a whole number.');
-    throw payloadTooLarge(maxBytes);
-  }
-
+  if (!isJsonType(request)) throw unsupportedMediaType();
+  const maxBytes = checkDeclaredLength(request, options);
   const bytes = await readLimited(request, maxBytes);
   if (bytes.byteLength === 0) throw badRequest('empty_body', 'The request body is empty; send a JSON document.');
+  return parseJsonBytes(bytes, options);
+}
 
+/**
+ * Reads the body of a request whose body is optional: an empty body (zero
+ * bytes, however it is framed: `Content-Length: 0`, no length at all, or an
+ * empty chunked body) is no body and resolves to `undefined`, whatever
+ * `Content-Type` says. A body with bytes in it is held to everything
+ * {@link readJsonBody} checks (415, 413, 400).
+ *
+ * Framing headers cannot decide this: curl sends neither `Content-Length` nor
+ * `Content-Type` for a bare `-X POST`, and a Node server hands the route a
+ * (empty) body stream all the same (RFC 9112 §6.3: such a request has a
+ * zero-length body). Only the bytes can.
+ * @example
+ * const body = await readOptionalJsonBody(request); // undefined for `curl -X POST`
+ */
+export async function readOptionalJsonBody(request: Request, options: JsonBodyOptions = {}): Promise<unknown> {
+  const maxBytes = checkDeclaredLength(request, options);
+  const bytes = await readLimited(request, maxBytes);
+  if (bytes.byteLength === 0) return undefined;
+  if (!isJsonType(request)) throw unsupportedMediaType();
+  return parseJsonBytes(bytes, options);
+}
+
+function isJsonType(request: Request): boolean {
+  const type = request.headers.get('content-type');
+  return type !== null && JSON_TYPE.test(type);
+}
+
+/** The body limit, after refusing a malformed `Content-Length` (400) or one over it (413) before reading. */
+function checkDeclaredLength(request: Request, options: JsonBodyOptions): number {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const declared = request.headers.get('content-length');
+  if (declared !== null) {
+    if (!/^\d+$/.test(declared)) throw badRequest('invalid_content_length', 'Content-Length must be a whole number.');
+    if (Number(declared) > maxBytes) throw payloadTooLarge(maxBytes);
+  }
+  return maxBytes;
+}
+
+/** UTF-8, then the depth limit (one scan, before any parsing), then JSON. */
+function parseJsonBytes(bytes: Uint8Array, options: JsonBodyOptions): unknown {
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     throw badRequest('invalid_utf8', 'The request body is not valid UTF-8.');
   }
-
   const depth = jsonDepth(text);
   if (depth > maxDepth) {
     throw badRequest('json_too_deep', `JSON nesting deeper than ${maxDepth} levels is not accepted.`, { maxDepth });

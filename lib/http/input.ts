@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { forbidden } from '../errors.js';
-import { readJsonBody, type JsonBodyOptions } from './body.js';
+import { readJsonBody, readOptionalJsonBody, type JsonBodyOptions } from './body.js';
 import type { RouteContext } from './route.js';
 import { queryObject, validate } from './validate.js';
 
@@ -31,6 +31,25 @@ export async function parseBody<S extends z.ZodType>(
   options?: JsonBodyOptions,
 ): Promise<z.output<S>> {
   const data = validate(schema, await readJsonBody(c.req.raw, options), 'body');
+  assertOwnProject(c, data);
+  return data;
+}
+
+/**
+ * For a route whose body is optional (a POST that needs no input): an empty
+ * body, however it is framed, is `undefined`; a body with bytes in it must be
+ * JSON and valid against `schema`, under the same limits as {@link parseBody}.
+ * @example
+ * await parseOptionalBody(c, EmptyBody); // accepts `curl -X POST` and `-d '{}'`, refuses `-d 'x'`
+ */
+export async function parseOptionalBody<S extends z.ZodType>(
+  c: RouteContext,
+  schema: S,
+  options?: JsonBodyOptions,
+): Promise<z.output<S> | undefined> {
+  const raw = await readOptionalJsonBody(c.req.raw, options);
+  if (raw === undefined) return undefined;
+  const data = validate(schema, raw, 'body');
   assertOwnProject(c, data);
   return data;
 }

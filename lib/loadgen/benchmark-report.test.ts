@@ -23,6 +23,7 @@ function phase(name: PhaseName, variant: Variant, run: Parameters<typeof synthet
 function report(phases: PhaseResult[]): BenchmarkReport {
   const result: BenchmarkResult = {
     warmup: { requests: 10, failed: 0, errorReasons: {} },
+    rate: { perS: phases.some((p) => p.phase === 'rate') ? 50 : null, chosenBy: 'fixed' },
     phases,
     serverMetrics: { before: { ok: false, reason: 'GET /api/metrics answered 404: the endpoint is missing on this server' }, after: { ok: false, reason: 'x' }, delta: null },
     inProcessMemory: null,
@@ -40,6 +41,7 @@ describe('benchmark report', () => {
     const text = formatBenchmark(report([phase('sequential', 'cached', cachedRun), phase('rate', 'cached', { ...cachedRun, failEvery: 10 })]));
     expect(text).toContain('== sequential (closed model, 1 connection, 4.0 s) ==');
     expect(text).toContain('== rate (open model, 50 req/s, 4.0 s) ==');
+    expect(text).toContain("rate phase: 50 req/s, a fixed rate (--rate, BENCHMARK_RATE): its verdict does not depend on the closed phases' throughput");
     expect(text).toMatch(/http_req_failed: rate<0\.01\s+0\.0% pass\s+10\.0% FAIL/);
     expect(text).toContain('503 service_unavailable×20');
     expect(text).toContain('/api/metrics: GET /api/metrics answered 404');

@@ -79,13 +79,24 @@ export function beforeAfterTable(phases: readonly PhaseResult[]): string | null 
   return rows.length === 0 ? null : table(['before → after', 'no cache', 'cache', 'change'], rows);
 }
 
+/** How the rate phase's arrival rate was chosen, which says whether the verdict can move with the machine's load. */
+function rateLine(rate: BenchmarkResult['rate']): string | null {
+  if (rate.perS === null) return null;
+  return rate.chosenBy === 'fixed'
+    ? `rate phase: ${num(rate.perS, 0)} req/s, a fixed rate (--rate, BENCHMARK_RATE): its verdict does not depend on the closed phases' throughput`
+    : `rate phase: ${num(rate.perS, 0)} req/s, half a measured throughput (--rate auto): its verdict depends on how fast that phase ran`;
+}
+
 /** The whole readable report. */
 export function formatBenchmark(report: BenchmarkReport): string {
   const { meta, result } = report;
   const out: string[] = [];
   out.push(`Iris benchmark: ${meta.target.url} (${meta.target.kind}), ${meta.date}, git ${meta.gitSha?.slice(0, 12) ?? 'unknown'}${meta.gitDirty ? ' (dirty)' : ''}`);
   out.push(`machine: ${meta.machine.cpus} × ${meta.machine.cpuModel}, ${mib(meta.machine.totalMemBytes)}, node ${meta.machine.node}`);
-  out.push(`warm-up: ${num(result.warmup.requests)} requests, ${num(result.warmup.failed)} failed`, '');
+  out.push(`warm-up: ${num(result.warmup.requests)} requests, ${num(result.warmup.failed)} failed`);
+  const line = rateLine(result.rate);
+  if (line !== null) out.push(line);
+  out.push('');
   for (const p of result.phases) out.push(phaseBlock(p), '');
   const comparison = beforeAfterTable(result.phases);
   if (comparison !== null) out.push('== before/after: cache bypassed vs cached ==', comparison, '');

@@ -30,6 +30,22 @@ export function mib(bytes: number | null | undefined, signed = false): string {
   return `${signed && value >= 0 ? '+' : ''}${value.toFixed(1)} MiB`;
 }
 
+/** A duration for prose: `0.6 s`, `30 s`, `1 min 30 s`, `5 min`, `1 h 30 min`. */
+export function duration(msValue: number): string {
+  const seconds = msValue / 1000;
+  if (seconds < 60) return `${Number(seconds.toFixed(seconds < 10 ? 1 : 0))} s`;
+  const whole = Math.round(seconds);
+  if (whole < 3600) {
+    const m = Math.floor(whole / 60);
+    const s = whole % 60;
+    return s === 0 ? `${m} min` : `${m} min ${s} s`;
+  }
+  const minutes = Math.round(whole / 60);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
 /** Seconds as `m:ss`. */
 export function clock(msValue: number): string {
   const s = Math.max(0, Math.round(msValue / 1000));

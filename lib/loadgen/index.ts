@@ -36,7 +36,7 @@ export {
   type ThresholdMetric,
   type ThresholdResult,
 } from './thresholds.js';
-export { cacheBypassHeaders, isLoopbackUrl, remoteTarget, TargetError, targetHeaders, type Target, type TargetEnv } from './target.js';
+export { cacheBypassHeaders, isLoopbackUrl, remoteTarget, TargetError, targetHeaders, targetKind, type Target, type TargetEnv, type TargetKind } from './target.js';
 export { startLocalTarget, type LocalTarget, type LocalTargetOptions } from './local-target.js';
 export {
   memoryDriftPerHour,
@@ -51,6 +51,7 @@ export { createProgress, progressLine, type Progress, type ProgressOptions } fro
 export { runMetadata, type RunMetadata, type RunMetadataOptions } from './run-metadata.js';
 export {
   BenchmarkError,
+  DEFAULT_RATE_PER_S,
   DEFAULT_TARGETS,
   PHASES,
   runBenchmark,

@@ -32,6 +32,15 @@ describe('scenarios', () => {
     expect(scaled.stages.map((s) => s.target)).toEqual(scenario('load').stages.map((s) => s.target));
   });
 
+  it('names in its description the durations that will run, --scale included', () => {
+    expect(scenario('smoke').description).toBe('1 VU for 30 s: does everything answer?');
+    expect(scaleScenario(scenario('smoke'), 0.2).description).toBe('1 VU for 6 s: does everything answer?');
+    expect(scaleScenario(scenario('load'), 0.2).description).toBe('ramp 10 → 50 VUs over 24 s, hold 30 s, ramp down over 6 s: 1 min of normal traffic');
+    expect(scenario('soak', { soakDurationMs: 5_400_000 }).description).toBe('a constant 50 VUs for 1 h 30 min, watching memory drift');
+    expect(scaleScenario(scenario('breakpoint', { breakpointMaxRate: 300 }), 0.1).description).toBe('arrival rate ramping 5 → 300 req/s over 1 min until a threshold fails');
+    for (const name of SCENARIO_NAMES) expect(scaleScenario(scenario(name), 0.01).description, name).not.toMatch(/\b(30 s|5 min|10 min|30 min)\b/);
+  });
+
   it('keeps reports to about 600 points however long the run', () => {
     expect(intervalFor(30_000)).toBe(1000);
     expect(intervalFor(3_600_000)).toBe(6000);

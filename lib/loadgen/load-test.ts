@@ -11,6 +11,7 @@ import { Recorder, windowMetric, type RunSummary } from './recorder.js';
 import { memoryDriftPerHour, readServerMetrics, serverMetricsDelta, type ServerMetricsDelta, type ServerMetricsReading } from './server-metrics.js';
 import { isLoopbackUrl, TargetError, type Target } from './target.js';
 import { evaluateThresholds, parseThresholds, type Threshold, type ThresholdResult } from './thresholds.js';
+import { duration } from './format.js';
 import { totalDurationMs, valueAt, type Stage } from './stages.js';
 import { createRequestSource, loadTestMix, type RequestTemplate } from './traffic-mix.js';
 
@@ -37,11 +38,10 @@ export interface ScenarioParams {
 export function scenario(name: ScenarioName, params: ScenarioParams = {}): Scenario {
   switch (name) {
     case 'smoke':
-      return { name, description: '1 VU for 30 s: does everything answer?', executor: 'vus', startVus: 1, stages: [{ durationMs: 30 * S, target: 1 }] };
+      return described({ name, executor: 'vus', startVus: 1, stages: [{ durationMs: 30 * S, target: 1 }] });
     case 'load':
-      return {
+      return described({
         name,
-        description: 'ramp 10 → 50 VUs, hold, ramp down: 5 min of normal traffic',
         executor: 'vus',
         startVus: 10,
         stages: [
@@ -49,11 +49,10 @@ export function scenario(name: ScenarioName, params: ScenarioParams = {}): Scena
           { durationMs: 2.5 * M, target: 50 },
           { durationMs: 30 * S, target: 10 },
         ],
-      };
+      });
     case 'stress':
-      return {
+      return described({
         name,
-        description: '50 → 200 VUs in steps over 10 min',
         executor: 'vus',
         startVus: 50,
         stages: [
@@ -63,11 +62,10 @@ export function scenario(name: ScenarioName, params: ScenarioParams = {}): Scena
           { durationMs: 3 * M, target: 200 },
           { durationMs: 1 * M, target: 50 },
         ],
-      };
+      });
     case 'spike':
-      return {
+      return described({
         name,
-        description: '10 VUs, a sudden spike to 500, back to 10',
         executor: 'vus',
         startVus: 10,
         stages: [
@@ -77,29 +75,48 @@ export function scenario(name: ScenarioName, params: ScenarioParams = {}): Scena
           { durationMs: 10 * S, target: 10 },
           { durationMs: 40 * S, target: 10 },
         ],
-      };
-    case 'soak': {
-      const durationMs = params.soakDurationMs ?? 30 * M;
-      return { name, description: `a constant 50 VUs for ${Math.round(durationMs / S)} s, watching memory drift`, executor: 'vus', startVus: 50, stages: [{ durationMs, target: 50 }] };
-    }
-    case 'breakpoint': {
-      const maxRate = params.breakpointMaxRate ?? 1000;
-      return {
-        name,
-        description: `arrival rate ramping 5 → ${maxRate} req/s over 10 min until a threshold fails`,
-        executor: 'arrival-rate',
-        startRate: 5,
-        stages: [{ durationMs: 10 * M, target: maxRate }],
-        maxConnections: 1000,
-      };
-    }
+      });
+    case 'soak':
+      return described({ name, executor: 'vus', startVus: 50, stages: [{ durationMs: params.soakDurationMs ?? 30 * M, target: 50 }] });
+    case 'breakpoint':
+      return described({ name, executor: 'arrival-rate', startRate: 5, stages: [{ durationMs: 10 * M, target: params.breakpointMaxRate ?? 1000 }], maxConnections: 1000 });
   }
 }
 
-/** Every stage of `s` shortened (or lengthened) by `factor`. */
+/** `Omit` applied to each member of a union, so the variants stay apart. */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** A predefined scenario before its description is written. */
+type Undescribed = OmitEach<Scenario, 'description'> & { name: ScenarioName };
+
+const isScenarioName = (name: string): name is ScenarioName => (SCENARIO_NAMES as readonly string[]).includes(name);
+
+/**
+ * A predefined scenario's description, written from its stages, so that the
+ * durations it names are the ones that run (`--scale` included).
+ */
+function described(s: Undescribed): Scenario {
+  const st = s.stages;
+  const total = duration(totalDurationMs(st));
+  const d = (i: number) => duration(st[i]?.durationMs ?? 0);
+  const peak = Math.max(...st.map((x) => x.target));
+  const start = s.executor === 'vus' ? s.startVus : s.startRate;
+  const vus = (n: number) => `${n} VU${n === 1 ? '' : 's'}`;
+  const text: Record<ScenarioName, () => string> = {
+    smoke: () => `${vus(peak)} for ${total}: does everything answer?`,
+    load: () => `ramp ${start} → ${peak} VUs over ${d(0)}, hold ${d(1)}, ramp down over ${d(2)}: ${total} of normal traffic`,
+    stress: () => `${start} → ${peak} VUs in steps over ${total}`,
+    spike: () => `${vus(start)}, a sudden spike to ${peak} within ${d(1)}, held ${d(2)}, back to ${st.at(-1)?.target ?? start}: ${total} in all`,
+    soak: () => `a constant ${vus(peak)} for ${total}, watching memory drift`,
+    breakpoint: () => `arrival rate ramping ${start} → ${peak} req/s over ${total} until a threshold fails`,
+  };
+  return { ...s, description: text[s.name]() } as Scenario;
+}
+
+/** Every stage of `s` shortened (or lengthened) by `factor`; a predefined scenario's description names the new durations. */
 export function scaleScenario(s: Scenario, factor: number): Scenario {
   if (!(factor > 0) || !Number.isFinite(factor)) throw new RangeError(`--scale must be a positive number, got ${factor}`);
-  return { ...s, stages: s.stages.map((st) => ({ durationMs: Math.max(1, Math.round(st.durationMs * factor)), target: st.target })) };
+  const scaled = { ...s, stages: s.stages.map((st) => ({ durationMs: Math.max(1, Math.round(st.durationMs * factor)), target: st.target })) };
+  return isScenarioName(s.name) ? described({ ...scaled, name: s.name }) : scaled;
 }
 
 /** Thresholds used when none are given. */

@@ -34,9 +34,6 @@ export interface LocalTarget {
   close(): Promise<void>;
 }
 
-/** A per-minute rate limit no load test reaches. */
-const UNLIMITED_PER_MINUTE = 1_000_000_000;
-
 const randomToken = (prefix: string) => `${prefix}${crypto.randomUUID().replace(/-/g, '')}`;
 
 /** Starts, seeds and keys a local Iris on a free port. */
@@ -58,13 +55,8 @@ export async function startLocalTarget(options: LocalTargetOptions = {}): Promis
   const db = (await createDb(config.db)) as SqlDb;
   try {
     log(`seeding the demo project with ${runs.toLocaleString('en')} runs...`);
+    // The demo project's limits are out of reach (DEMO_RATE_LIMIT): the tools measure the server, not the limiter.
     const { projectId } = await seedDemo(db, { runs });
-    // Measure the server, not the rate limiter: the demo project gets limits
-    // the tools cannot reach (lib/rate-limit/policy.ts reads them from settings).
-    await db.query(`update public.projects set settings = settings || $2::jsonb where id = $1`, [
-      projectId,
-      JSON.stringify({ rateLimit: { readsPerMinute: UNLIMITED_PER_MINUTE, writesPerMinute: UNLIMITED_PER_MINUTE } }),
-    ]);
     const apiKey = generateApiKey();
     await db.rpc('create_api_key', {
       p_project_id: projectId,

@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { arch, cpus, hostname, platform, release, totalmem } from 'node:os';
+import { targetKind, type TargetKind } from './target.js';
 
 export interface RunMetadata {
   tool: string;
@@ -14,7 +15,7 @@ export interface RunMetadata {
   gitSha: string | null;
   /** Uncommitted changes in the working tree; null when unknown. */
   gitDirty: boolean | null;
-  target: { url: string; kind: 'embedded' | 'remote' };
+  target: { url: string; kind: TargetKind };
   machine: { hostname: string; platform: string; release: string; arch: string; cpus: number; cpuModel: string; totalMemBytes: number; node: string };
   /** The options the run used (no secrets). */
   options: Record<string, unknown>;
@@ -50,7 +51,7 @@ export function runMetadata(o: RunMetadataOptions): RunMetadata {
     date: new Date().toISOString(),
     gitSha: sha,
     gitDirty: status === null ? null : status !== '',
-    target: { url: o.targetUrl, kind: o.embedded ? 'embedded' : 'remote' },
+    target: { url: o.targetUrl, kind: targetKind(o.targetUrl, o.embedded) },
     machine: {
       hostname: hostname(),
       platform: platform(),

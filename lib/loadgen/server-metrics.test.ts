@@ -45,10 +45,18 @@ describe('readServerMetrics', () => {
     expect(await readServerMetrics((await target(401, '{}')).target)).toEqual({ ok: false, reason: expect.stringMatching(/refused/) });
     await new Promise((resolve) => server!.close(resolve));
     expect(await readServerMetrics((await target(200, '# HELP x\n')).target)).toEqual({ ok: false, reason: expect.stringMatching(/JSON/) });
-    expect(await readServerMetrics({ baseUrl: 'http://127.0.0.1:1', headers: {}, metricsToken: null, adminToken: null, embedded: false })).toEqual({
+    await new Promise((resolve) => server!.close(resolve));
+    expect(await readServerMetrics((await target(401, '{}', null)).target)).toEqual({
       ok: false,
-      reason: expect.stringMatching(/BENCHMARK_METRICS_TOKEN/),
+      reason: 'GET /api/metrics answered 401: it needs a metrics token (set BENCHMARK_METRICS_TOKEN)',
     });
+  });
+
+  it('asks without a token when it has none, as the dev server serves /api/metrics to anyone', async () => {
+    const { target: t, seen } = await target(200, JSON.stringify(SUMMARY), null);
+    const reading = await readServerMetrics(t);
+    expect(reading.ok && reading.metrics).toMatchObject({ instance: 'local', rssBytes: 100_000_000, heapUsedBytes: 30_000_000 });
+    expect(seen()).toBeUndefined();
   });
 });
 

@@ -4,8 +4,10 @@
  * `{ instance, uptimeS, requests: { total, errorRate, p50Latency, p95Latency,
  * p99Latency }, cache: { hitRate }, database: { p95Latency }, memory: { rssBytes,
  * heapUsedBytes } }`, latencies in milliseconds (lib/telemetry/summary.ts).
- * Read before and after a run for memory growth and server-side latency; a
- * missing endpoint or token is reported as a reason, never as an error.
+ * Read before and after a run for memory growth and server-side latency. With
+ * no token the tools still ask: outside production Iris serves /api/metrics to
+ * anyone while IRIS_METRICS_TOKEN is unset (`npm run dev`). A missing endpoint
+ * or a refusal is reported as a reason, never as an error.
  */
 import type { Target } from './target.js';
 
@@ -57,13 +59,14 @@ export function parseServerMetrics(json: unknown, at: number): ServerMetrics | n
 }
 
 /**
- * GET /api/metrics as JSON. Never throws: no token, 404 (the endpoint is not
- * deployed), 401/403, a network error or a body that is not the JSON summary
- * come back as `{ ok: false, reason }`.
+ * GET /api/metrics as JSON, with the target's metrics token when it has one and
+ * without any when not. Never throws: 404 (the endpoint is not deployed),
+ * 401/403 (a token is needed, or the one sent was refused), a network error or
+ * a body that is not the JSON summary come back as `{ ok: false, reason }`.
  */
 export async function readServerMetrics(target: Target, fetchImpl: typeof fetch = fetch): Promise<ServerMetricsReading> {
-  if (target.metricsToken === null) return { ok: false, reason: 'no metrics token (set BENCHMARK_METRICS_TOKEN)' };
-  const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${target.metricsToken}` };
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (target.metricsToken !== null) headers.authorization = `Bearer ${target.metricsToken}`;
   const bypass = target.headers['x-vercel-protection-bypass'];
   if (bypass !== undefined) headers['x-vercel-protection-bypass'] = bypass;
   let response: Response;
@@ -74,7 +77,10 @@ export async function readServerMetrics(target: Target, fetchImpl: typeof fetch 
   }
   const text = await response.text().catch(() => '');
   if (response.status === 404) return { ok: false, reason: 'GET /api/metrics answered 404: the endpoint is missing on this server' };
-  if (response.status === 401 || response.status === 403) return { ok: false, reason: `GET /api/metrics answered ${response.status}: the metrics token was refused` };
+  if (response.status === 401 || response.status === 403) {
+    const why = target.metricsToken === null ? 'it needs a metrics token (set BENCHMARK_METRICS_TOKEN)' : 'the metrics token was refused';
+    return { ok: false, reason: `GET /api/metrics answered ${response.status}: ${why}` };
+  }
   if (!response.ok) return { ok: false, reason: `GET /api/metrics answered ${response.status}` };
   let json: unknown;
   try {

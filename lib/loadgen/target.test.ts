@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cacheBypassHeaders, isLoopbackUrl, remoteTarget, TargetError } from './target.js';
+import { cacheBypassHeaders, isLoopbackUrl, remoteTarget, TargetError, targetKind } from './target.js';
 
 describe('remoteTarget', () => {
   it('is null without a URL, so the tools start a local server', () => {
@@ -53,5 +53,14 @@ describe('isLoopbackUrl', () => {
   it('recognises this machine only', () => {
     for (const url of ['http://127.0.0.1:3000', 'http://localhost', 'http://[::1]:8080', 'http://127.8.9.10', 'http://app.localhost']) expect(isLoopbackUrl(url), url).toBe(true);
     for (const url of ['https://iris.vercel.app', 'http://10.0.0.1', 'http://128.0.0.1', 'http://localhost.example.com']) expect(isLoopbackUrl(url), url).toBe(false);
+  });
+});
+
+describe('targetKind', () => {
+  it('calls a loopback server local, not remote, and one the tool started embedded', () => {
+    expect(targetKind('http://127.0.0.1:3000', false)).toBe('local');
+    expect(targetKind('http://localhost:3000', false)).toBe('local');
+    expect(targetKind('http://127.0.0.1:41234', true)).toBe('embedded');
+    expect(targetKind('https://iris.vercel.app', false)).toBe('remote');
   });
 });

@@ -95,3 +95,16 @@ export function isLoopbackUrl(url: string): boolean {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
+
+/**
+ * Where the measured server runs: `embedded` when the tool started it in its
+ * own process, `local` for any other server on this machine (a loopback URL,
+ * such as `npm run dev`), `remote` for everything else.
+ */
+export type TargetKind = 'embedded' | 'local' | 'remote';
+
+/** The {@link TargetKind} of a target URL. */
+export function targetKind(url: string, embedded: boolean): TargetKind {
+  if (embedded) return 'embedded';
+  return isLoopbackUrl(url) ? 'local' : 'remote';
+}

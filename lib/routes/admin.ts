@@ -1,6 +1,6 @@
 import { displayPrefix, generateApiKey, sha256Hex } from '../auth/index.js';
 import { notFound } from '../errors.js';
-import { defineRoute, json, parseBody, parseParams, parseQuery } from '../http/index.js';
+import { defineRoute, json, parseBody, parseOptionalBody, parseParams, parseQuery } from '../http/index.js';
 import { CreateKeyBody, CreateProjectBody, EmptyBody, KeyParams, ListKeysQuery } from '../schemas/index.js';
 import { present } from './present.js';
 
@@ -56,7 +56,7 @@ export const adminKeyRevokeRoute = defineRoute({
   methods: {
     POST: async (c) => {
       const { id } = parseParams(c, KeyParams);
-      if (c.req.header('content-length') !== '0' && c.req.raw.body) await parseBody(c, EmptyBody);
+      await parseOptionalBody(c, EmptyBody);
       const [row] = await c.get('services').db.rpc('revoke_api_key', { p_key_id: id });
       if (!row) throw notFound(`No API key ${id}.`, 'api_key_not_found');
       // Every instance looks keys up again: the revoked key stops working fleet-wide.
@@ -73,7 +73,7 @@ export const adminKeyRotateRoute = defineRoute({
   methods: {
     POST: async (c) => {
       const { id } = parseParams(c, KeyParams);
-      if (c.req.header('content-length') !== '0' && c.req.raw.body) await parseBody(c, EmptyBody);
+      await parseOptionalBody(c, EmptyBody);
       const key = generateApiKey();
       const [row] = await c.get('services').db.rpc('rotate_api_key', {
         p_key_id: id,

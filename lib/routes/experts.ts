@@ -1,5 +1,5 @@
 import { notFound } from '../errors.js';
-import { defineRoute, json, parseBody, parseParams, parseQuery } from '../http/index.js';
+import { defineRoute, json, parseBody, parseOptionalBody, parseParams, parseQuery } from '../http/index.js';
 import { ExpertParams, ExpertUsageBody, ListExpertsQuery, UpsertExpertBody } from '../schemas/index.js';
 import { invalidate, respondCached } from './cached.js';
 import { present } from './present.js';
@@ -42,7 +42,7 @@ export const expertUsageRoute = defineRoute({
     POST: async (c) => {
       const { expertId } = parseParams(c, ExpertParams);
       // The body is optional; when sent it must be a valid (empty or projectId-only) object.
-      if (c.req.header('content-length') !== '0' && c.req.raw.body) await parseBody(c, ExpertUsageBody);
+      await parseOptionalBody(c, ExpertUsageBody);
       const [row] = await c.get('services').db.rpc('increment_expert_usage', {
         p_project_id: c.get('project').id,
         p_expert_id: expertId,

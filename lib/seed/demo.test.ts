@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgliteDb } from '../db/pglite.js';
 import type { SqlDb } from '../db/types.js';
-import { DEMO_PROJECT_NAME, seedDemo, seedProject } from './index.js';
+import { DEFAULT_READS_PER_MINUTE, DEFAULT_WRITES_PER_MINUTE, ruleForKey } from '../rate-limit/index.js';
+import { applyDemoRateLimit, DEMO_PROJECT_NAME, DEMO_RATE_LIMIT, seedDemo, seedProject } from './index.js';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 const DAY_MS = 86_400_000;
@@ -97,6 +98,23 @@ describe('seedDemo', () => {
     expect(runs).toBe(50_000);
     const [overview] = await db.rpc('get_project_overview', { p_project_id: projectId });
     expect(overview).toMatchObject({ active_experts: 8, open_critical_reports: 1 });
+  });
+
+  it('gives the demo project rate limits that a benchmark or load test does not reach', async () => {
+    const settingsOf = async (projectId: string) => (await db.rpc('get_project', { p_project_id: projectId }))[0]!.settings;
+    const { projectId } = await seedDemo(db, { runs: 0, now: NOW, vacuum: false });
+    const settings = await settingsOf(projectId);
+    expect(settings).toMatchObject({ demo: true, rateLimit: DEMO_RATE_LIMIT });
+    // What the limiter applies to the demo key: far above a benchmark's minute (about 300,000 requests here).
+    expect(ruleForKey(settings, 'GET').limit).toBeGreaterThanOrEqual(100_000_000);
+    expect(ruleForKey(settings, 'POST').limit).toBeGreaterThanOrEqual(100_000_000);
+
+    // Without them, the defaults; an older demo project gets them afterwards.
+    const older = await seedDemo(db, { runs: 0, now: NOW, vacuum: false, rateLimit: null });
+    expect(ruleForKey(await settingsOf(older.projectId), 'GET').limit).toBe(DEFAULT_READS_PER_MINUTE);
+    expect(ruleForKey(await settingsOf(older.projectId), 'POST').limit).toBe(DEFAULT_WRITES_PER_MINUTE);
+    await applyDemoRateLimit(db, older.projectId);
+    expect(await settingsOf(older.projectId)).toMatchObject({ demo: true, seed: 42, rateLimit: DEMO_RATE_LIMIT });
   });
 
   it('rejects options outside their range before touching the database', async () => {

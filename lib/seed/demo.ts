@@ -4,6 +4,20 @@ import type { SqlDb } from '../db/index.js';
 /** Name of the project `seedDemo` creates unless told otherwise. */
 export const DEMO_PROJECT_NAME = 'Iris demo';
 
+/** Per-minute budgets of a project's API keys, as `settings.rateLimit` holds them (lib/rate-limit/policy.ts). */
+export interface DemoRateLimit {
+  readsPerMinute: number;
+  writesPerMinute: number;
+}
+
+/**
+ * The demo project's budgets: a billion requests a minute each, which no
+ * benchmark or load test reaches, so `npm run benchmark` and the load tests
+ * measure the server, not the limiter, with the key `npm run dev` prints
+ * (the default 1,000 reads a minute answer 429 within a second of a benchmark).
+ */
+export const DEMO_RATE_LIMIT: Readonly<DemoRateLimit> = Object.freeze({ readsPerMinute: 1_000_000_000, writesPerMinute: 1_000_000_000 });
+
 export interface SeedDemoOptions {
   /**
    * Model runs to generate.
@@ -30,6 +44,11 @@ export interface SeedDemoOptions {
    * @default the current time
    */
   now?: Date;
+  /**
+   * Rate limits of the project's keys; null keeps the defaults (1,000 reads and 300 writes a minute).
+   * @default DEMO_RATE_LIMIT
+   */
+  rateLimit?: DemoRateLimit | null;
   /**
    * Run VACUUM (ANALYZE) on model_runs afterwards, so the planner has statistics
    * and index-only scans find an up-to-date visibility map.
@@ -248,6 +267,19 @@ from (
     ('health_check', 71, 'degraded', 'warning', 'Degraded: one open critical report', '{"open_critical": 1}', null, least(2.0, $3::integer * 24 * 0.01))
 ) as r (kind, health_score, overall_health, severity, title, data, resolved_after_hours, age_hours)`;
 
+function rateLimitSettings(rateLimit: DemoRateLimit | null = DEMO_RATE_LIMIT): { rateLimit?: DemoRateLimit } {
+  return rateLimit === null ? {} : { rateLimit: { readsPerMinute: rateLimit.readsPerMinute, writesPerMinute: rateLimit.writesPerMinute } };
+}
+
+/**
+ * Gives an existing project the demo's rate limits (a demo project seeded
+ * before they existed, kept in IRIS_DATA_DIR or a real database). Keys already
+ * verified keep their cached limits until the auth cache forgets them.
+ */
+export async function applyDemoRateLimit(db: SqlDb, projectId: string, rateLimit: DemoRateLimit = DEMO_RATE_LIMIT): Promise<void> {
+  await db.query('update public.projects set settings = settings || $2::jsonb where id = $1', [projectId, JSON.stringify(rateLimitSettings(rateLimit))]);
+}
+
 function checkInteger(name: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new RangeError(`seedDemo: ${name} must be an integer between ${min} and ${max}, got ${value}`);
@@ -260,7 +292,7 @@ function checkInteger(name: string, value: number, min: number, max: number): nu
  * several models (different latency and price profiles), experts, agents and
  * prompt versions, about 7% failures and 2.5% partial runs, expert signatures
  * with inactive older versions, reflexions and reports including one open
- * critical. Generated in SQL (generate_series plus hash-based draws), so a
+ * critical. The project's keys get {@link DEMO_RATE_LIMIT} unless told otherwise. Generated in SQL (generate_series plus hash-based draws), so a
  * million runs take seconds on PostgreSQL. Never part of the migrations.
  * On failure the half-seeded project is deleted.
  * @example
@@ -276,7 +308,7 @@ export async function seedDemo(db: SqlDb, options: SeedDemoOptions = {}): Promis
     `insert into public.projects (name, settings, created_at)
      values ($1, $2::jsonb, $3::timestamptz - make_interval(days => $4::integer))
      returning id`,
-    [options.projectName ?? DEMO_PROJECT_NAME, JSON.stringify({ demo: true, seed }), now, days],
+    [options.projectName ?? DEMO_PROJECT_NAME, JSON.stringify({ demo: true, seed, ...rateLimitSettings(options.rateLimit) }), now, days],
   );
   if (!project) throw new Error('seedDemo: inserting the project returned no row');
   const params = [project.id, runs, days, seed, now];

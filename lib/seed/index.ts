@@ -1,2 +1,2 @@
-export { DEMO_PROJECT_NAME, seedDemo, type SeedDemoOptions, type SeedDemoResult } from './demo.js';
+export { applyDemoRateLimit, DEMO_PROJECT_NAME, DEMO_RATE_LIMIT, seedDemo, type DemoRateLimit, type SeedDemoOptions, type SeedDemoResult } from './demo.js';
 export { seedProject, type SeedProjectOptions, type SeededProject } from './project.js';

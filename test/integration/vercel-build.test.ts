@@ -37,6 +37,20 @@ describe.skipIf(!enabled)('the Vercel build output', () => {
     expect(checkOutput(root).leakedStatic, 'vercel.json must write a file into its outputDirectory').toEqual([]);
   });
 
+  it('runs every function on the Node major package.json pins, which never moves on its own', () => {
+    // Issue 10: "node": ">=20" made vercel build warn once per function that the
+    // runtime upgrades itself when a new major ships. Vercel takes the highest
+    // supported major the range allows, so a range of whole majors pins it.
+    const engines = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    const alternatives = engines.split('||').map((part) => part.trim());
+    for (const part of alternatives) expect(part, `engines.node "${engines}": each alternative a whole major (N.x)`).toMatch(/^\d+\.x$/);
+    const pinned = `nodejs${Math.max(...alternatives.map((part) => parseInt(part, 10)))}.x`;
+    for (const func of checkOutput(root).functions) {
+      const config = JSON.parse(readFileSync(join(output, 'functions', func, '.vc-config.json'), 'utf8')) as VcConfig;
+      expect(config.runtime, func).toBe(pinned);
+    }
+  });
+
   it('answers GET /api/health from the built function with 200 and status ok', async () => {
     const funcDir = join(output, 'functions', functionDirFor('api/health.ts'));
     const config = JSON.parse(readFileSync(join(funcDir, '.vc-config.json'), 'utf8')) as VcConfig;
