@@ -1,14 +1,9 @@
-import { alignWindow, checkPointBudget, toSeries } from '../analytics/index.js';
-import { defineRoute, parseQuery, type RouteContext } from '../http/index.js';
+import { checkPointBudget, statsWindow, toSeries } from '../analytics/index.js';
+import { defineRoute, parseQuery } from '../http/index.js';
 import { BREAKDOWN_SORTS, BreakdownQuery, GROUPINGS, METRICS, TimeseriesQuery } from '../schemas/index.js';
 import { respondCached } from './cached.js';
 import { present } from './present.js';
-import { resolveRange } from './stats.js';
-
-/** "The last 24 hours" ends now, rounded up to the minute, so it is one cache entry per minute. */
-function windowEnd(c: RouteContext): number {
-  return Math.ceil(c.get('services').now() / 60_000) * 60_000;
-}
+import { hourWindow } from './stats.js';
 
 /**
  * GET /api/iris/stats/timeseries?metric&interval&from&to&groupBy&top: one
@@ -21,8 +16,7 @@ export const timeseriesRoute = defineRoute({
   methods: {
     GET: (c) => {
       const query = parseQuery(c, TimeseriesQuery);
-      const range = resolveRange(query, windowEnd(c));
-      const window = alignWindow(Date.parse(range.from), Date.parse(range.to), query.interval);
+      const window = statsWindow(query, c.get('services').now(), query.interval);
       const grouped = query.groupBy !== 'none';
       // The top values plus `other`: the most series the answer can have.
       checkPointBudget(window, grouped ? query.top + 1 : 1, query.interval);
@@ -48,7 +42,7 @@ export const timeseriesRoute = defineRoute({
 
 /**
  * GET /api/iris/stats/breakdown?by&from&to&sort&order&limit: one row per
- * model, expert, agent or prompt version over an exact window.
+ * model, expert, agent or prompt version over a window of whole hours.
  */
 export const breakdownRoute = defineRoute({
   path: '/api/iris/stats/breakdown',
@@ -56,7 +50,7 @@ export const breakdownRoute = defineRoute({
   methods: {
     GET: (c) => {
       const query = parseQuery(c, BreakdownQuery);
-      const range = resolveRange(query, windowEnd(c));
+      const range = hourWindow(query, c.get('services').now());
       const projectId = c.get('project').id;
       const params = { by: query.by, ...range, sort: query.sort, order: query.order, limit: query.limit };
       return respondCached(c, 'stats', { fn: 'breakdown', ...params }, async () => {

@@ -6,5 +6,5 @@ export { overviewRoute } from './overview.js';
 export { reflexionsRoute } from './reflexions.js';
 export { reportsRoute } from './reports.js';
 export { runsRoute } from './runs.js';
-export { performanceStatsRoute, resolveRange, tokenStatsRoute } from './stats.js';
+export { hourWindow, performanceStatsRoute, tokenStatsRoute } from './stats.js';
 export { breakdownRoute, timeseriesRoute } from './analytics.js';

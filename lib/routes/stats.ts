@@ -1,22 +1,17 @@
-import { unprocessable } from '../errors.js';
+import { statsWindow } from '../analytics/index.js';
 import { defineRoute, parseQuery, type RouteContext } from '../http/index.js';
-import { MAX_STATS_RANGE_MS, StatsQuery } from '../schemas/index.js';
+import { StatsQuery } from '../schemas/index.js';
 import { respondCached } from './cached.js';
 import { present } from './present.js';
 
-const DAY_MS = 24 * 3600 * 1000;
-
-/** Resolves `from`/`to` (default: the last 24 hours) and enforces order and the maximum range. */
-export function resolveRange(query: { from?: string; to?: string }, nowMs: number): { from: string; to: string } {
-  const toMs = query.to ? Date.parse(query.to) : nowMs;
-  const fromMs = query.from ? Date.parse(query.from) : toMs - DAY_MS;
-  if (fromMs >= toMs) throw unprocessable('`from` must be earlier than `to`.', [{ path: 'from', code: 'custom', message: 'must be earlier than to' }]);
-  if (toMs - fromMs > MAX_STATS_RANGE_MS) {
-    throw unprocessable('The range between `from` and `to` is at most 92 days.', [
-      { path: 'from', code: 'custom', message: 'range exceeds 92 days' },
-    ]);
-  }
-  return { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() };
+/**
+ * The hour-aligned window of a stats request as the RPCs take it (ISO
+ * strings): whole UTC hours, so it is read from rollup rows alone, and "the
+ * last 24 hours" is one cache entry per hour (lib/analytics/window.ts).
+ */
+export function hourWindow(query: { from?: string | undefined; to?: string | undefined }, nowMs: number): { from: string; to: string } {
+  const window = statsWindow(query, nowMs, 'hour');
+  return { from: new Date(window.fromMs).toISOString(), to: new Date(window.toMs).toISOString() };
 }
 
 /** Splits per-model rows from the totals row (the one whose model is null). */
@@ -37,9 +32,7 @@ function statsRoute(path: string, fn: 'get_token_stats' | 'get_performance_stats
         const query = parseQuery(c, StatsQuery);
         const { db, now } = c.get('services');
         const projectId = c.get('project').id;
-        // With no explicit `to` the window ends now: round it up to the minute so
-        // "the last 24 hours" is one cache entry per minute, not one per request.
-        const range = resolveRange(query, Math.ceil(now() / 60_000) * 60_000);
+        const range = hourWindow(query, now());
         return respondCached(c, 'stats', { fn, ...range }, async () => {
           const rows = await db.rpc(fn, { p_project_id: projectId, p_from: range.from, p_to: range.to });
           return { projectId, ...range, ...splitTotals(rows) };

@@ -1,10 +1,7 @@
 import { z } from 'zod';
 import { projectIdAssertion, timestamp } from './common.js';
 
-/** The widest window a stats query may cover. */
-export const MAX_STATS_RANGE_MS = 92 * 24 * 3600 * 1000;
-
-/** `from`/`to` for the stats endpoints; defaults and range checks happen in `resolveRange`. */
+/** `from`/`to` for the stats endpoints; defaults, range checks and alignment happen in `statsWindow` (lib/analytics). */
 export const StatsQuery = z.strictObject({
   ...projectIdAssertion,
   from: timestamp.optional(),

@@ -245,17 +245,16 @@ returns setof public.iris_rollup
 language sql
 immutable
 parallel safe
--- One pass of hash aggregation over all grouping sets: the planner may
--- otherwise sort the runs for some sets, which measured 5x slower.
-set enable_sort = off
 as $$
   -- The one place where runs become rollup sums: ingest, the backfill, the
   -- read path's edges and the consistency check all call it. p_grain is
   -- 'hour' or 'day' (UTC buckets), or null for one bucket (bucket_start null).
   -- One pass: each run's terms are computed once and added to one group per
   -- dimension (grouping sets), histograms included, as a sum of one
-  -- 10^(12 lane) per run; measured 7x faster than expanding runs into one
-  -- row per dimension first.
+  -- 10^(12 lane) per run. Callers pass p_grain as a literal and nothing here
+  -- may stop the planner from inlining this function (no SET clause, only
+  -- immutable expressions): inlined, the grain folds away, and the
+  -- aggregation runs several times faster than as a function call.
   select
     p_grain,
     case grouping(f.model, f.expert_id, f.agent_id, f.prompt_version)
@@ -370,6 +369,11 @@ set search_path = public
 -- Plans of these functions are generic and their cost estimates large; JIT
 -- compilation would cost more (50+ ms) than running them.
 set jit = off
+-- Hash aggregation for every grouping set of the rollups: planned for a batch
+-- of unknown size, the planner would otherwise sort the runs and aggregate
+-- some sets in order, measured several times slower. The upsert's ORDER BY
+-- (the lock order) still sorts: it has no alternative.
+set enable_sort = off
 as $$
   select pg_advisory_xact_lock_shared(iris_rollup_lock_key(p_project_id));
 
@@ -403,9 +407,15 @@ as $$
     returning created_at, model, expert_id, agent_id, prompt_version, outcome,
       input_tokens, output_tokens, cost_usd, latency_ms, confidence
   ),
+  batch as (
+    select array_agg(row(i.*)::iris_run_fact) as facts from ins i
+  ),
   rolled as (
+    -- A column, not a subquery, as the argument, so the planner can inline the
+    -- aggregation with its grain known.
     select r.*
-    from iris_rollup_rows((select array_agg(row(i.*)::iris_run_fact) from ins i), iris_rollup_dimensions()) r
+    from batch b
+    cross join lateral iris_rollup_rows(b.facts, iris_rollup_dimensions()) r
   ),
   upserted as (
     insert into run_rollups as t (
@@ -461,6 +471,8 @@ set search_path = public
 -- Plans of these functions are generic and their cost estimates large; JIT
 -- compilation would cost more (50+ ms) than running them.
 set jit = off
+-- Hash aggregation of the raw edges, as in ingest_runs.
+set enable_sort = off
 as $$
   -- [p_from, p_to) exactly: whole UTC days from daily rows, the whole hours
   -- around them from hourly rows, and the partial hours at either end from
@@ -484,6 +496,18 @@ as $$
     union all select 'raw', h2, p_to from b where h1 < h2
     union all select 'raw', p_from, p_to from b where not h1 < h2
   ),
+  edges as materialized (
+    select array(
+      select row(m.created_at, m.model, m.expert_id, m.agent_id, m.prompt_version, m.outcome,
+                 m.input_tokens, m.output_tokens, m.cost_usd, m.latency_ms, m.confidence)::iris_run_fact
+      from pieces s
+      join model_runs m
+        on m.project_id = p_project_id
+       and m.created_at >= s.lo
+       and m.created_at < s.hi
+      where s.kind = 'raw' and s.lo < s.hi
+    ) as facts
+  ),
   parts as (
     select r.dimension, r.value, r.runs, r.successes, r.failures, r.partials, r.input_tokens, r.output_tokens,
       r.cost_usd, r.cost_usd_sq, r.latency_ms_sum, r.latency_ms_sq, r.confidence_n, r.confidence_sum,
@@ -500,20 +524,9 @@ as $$
     select e.dimension, e.value, e.runs, e.successes, e.failures, e.partials, e.input_tokens, e.output_tokens,
       e.cost_usd, e.cost_usd_sq, e.latency_ms_sum, e.latency_ms_sq, e.confidence_n, e.confidence_sum,
       e.latency_hist, e.latency_hist_coarse
-    from iris_rollup_facts(
-      array(
-        select row(m.created_at, m.model, m.expert_id, m.agent_id, m.prompt_version, m.outcome,
-                   m.input_tokens, m.output_tokens, m.cost_usd, m.latency_ms, m.confidence)::iris_run_fact
-        from pieces s
-        join model_runs m
-          on m.project_id = p_project_id
-         and m.created_at >= s.lo
-         and m.created_at < s.hi
-        where s.kind = 'raw' and s.lo < s.hi
-      ),
-      p_dimensions,
-      null
-    ) e
+    from edges
+    -- A column as the argument (not a subquery), so the aggregation is inlined.
+    cross join lateral iris_rollup_facts(edges.facts, p_dimensions, null) e
   )
   select null::text, p.dimension, null::timestamptz, p.value,
     sum(p.runs)::bigint, sum(p.successes)::bigint, sum(p.failures)::bigint, sum(p.partials)::bigint,
@@ -634,9 +647,12 @@ set search_path = public
 -- compilation would cost more (50+ ms) than running them.
 set jit = off
 as $$
-  -- Windows end 5 minutes ahead: ingest accepts runs up to 5 minutes in the future.
+  -- Whole UTC hours, so both windows are read from rollup rows alone: "today"
+  -- is midnight to the end of the current hour, "the last 24 h" the current
+  -- hour and the 23 before it. (A run ingested with a createdAt up to 5 minutes
+  -- ahead that falls in the next hour counts once that hour begins.)
   select
-    coalesce((select t.runs from iris_rollup_merge(p_project_id, array['all'], date_trunc('day', now(), 'UTC'), now() + interval '5 minutes') t), 0),
+    coalesce((select t.runs from iris_rollup_merge(p_project_id, array['all'], date_trunc('day', now(), 'UTC'), date_trunc('hour', now(), 'UTC') + interval '1 hour') t), 0),
     coalesce(w.runs, 0),
     iris_ratio(w.successes, w.runs, 6),
     (iris_hist_quantiles(w.latency_hist, w.latency_hist_coarse, array[0.95]))[1],
@@ -655,7 +671,7 @@ as $$
         and c.resolved_at is null
     )
   from (select 1) one
-  left join iris_rollup_merge(p_project_id, array['all'], now() - interval '24 hours', now() + interval '5 minutes') w on true
+  left join iris_rollup_merge(p_project_id, array['all'], date_trunc('hour', now(), 'UTC') - interval '23 hours', date_trunc('hour', now(), 'UTC') + interval '1 hour') w on true
   left join lateral (
     select i.health_score, i.overall_health
     from iris_reports i
@@ -667,7 +683,8 @@ $$;
 
 comment on function public.get_project_overview(uuid) is
   'Returns one row: runs since UTC midnight, runs / success rate / p95 latency (histogram estimate) / '
-  'tokens / cost over the last 24 h (both windows end 5 minutes ahead, the ingest clock-skew allowance), '
+  'tokens / cost over the current UTC hour and the 23 before it (both windows in whole hours, to the end '
+  'of the current one, so they read rollup rows only), '
   'active experts, reflexions, the latest report''s health score and overall health, and open critical '
   'reports. Served by run_rollups_pkey with raw edges, expert_signatures_active_idx, '
   'reflexions_project_created_idx, iris_reports_project_created_idx and iris_reports_open_critical_idx.';

@@ -36,10 +36,11 @@ describe('GET /api/iris/stats/timeseries', () => {
     const { res, body } = await get('/api/iris/stats/timeseries');
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toMatch(/^private/);
-    expect(body).toMatchObject({ metric: 'runs', interval: 'hour', groupBy: 'none', top: null, from: '2026-11-19T10:00:00.000Z', to: '2026-11-20T11:00:00.000Z' });
+    // The current hour and the 23 before it.
+    expect(body).toMatchObject({ metric: 'runs', interval: 'hour', groupBy: 'none', top: null, from: '2026-11-19T11:00:00.000Z', to: '2026-11-20T11:00:00.000Z' });
     const [series] = body!.series as { kind: string; group: null; points: { t: string; runs: number; value: number }[] }[];
     expect(series!.kind).toBe('all');
-    expect(series!.points).toHaveLength(25);
+    expect(series!.points).toHaveLength(24);
     expect(series!.points.filter((pt) => pt.runs > 0)).toEqual([
       { t: '2026-11-20T07:00:00.000Z', runs: 3, value: 3 },
       { t: '2026-11-20T09:00:00.000Z', runs: 6, value: 6 },
@@ -129,5 +130,19 @@ describe('GET /api/iris/stats/breakdown', () => {
 
   it.each(['', 'by=team', 'by=model&sort=cost', 'by=model&order=up', 'by=model&limit=1001'])('refuses "%s" with a 422', async (query) => {
     expect((await get(`/api/iris/stats/breakdown?${query}`)).res.status).toBe(422);
+  });
+});
+
+describe('stats windows', () => {
+  it('widen to whole UTC hours and say so, so the answer comes from rollup rows alone', async () => {
+    const { body } = await get('/api/iris/stats/tokens?from=2026-11-20T07:20:00Z&to=2026-11-20T09:05:00Z');
+    expect(body).toMatchObject({ from: '2026-11-20T07:00:00.000Z', to: '2026-11-20T10:00:00.000Z', totals: { runs: 9 } });
+    const breakdown = await get('/api/iris/stats/breakdown?by=model&from=2026-11-20T09:59:00Z&to=2026-11-20T10:01:00Z');
+    expect(breakdown.body).toMatchObject({ from: '2026-11-20T09:00:00.000Z', to: '2026-11-20T11:00:00.000Z', totalGroups: 1 });
+  });
+
+  it('default to the current hour and the 23 before it, as the overview counts its 24 hours', async () => {
+    const { body } = await get('/api/iris/stats/performance');
+    expect(body).toMatchObject({ from: '2026-11-19T11:00:00.000Z', to: '2026-11-20T11:00:00.000Z', totals: { runs: 9 } });
   });
 });
