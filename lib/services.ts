@@ -5,6 +5,8 @@ import type { Db } from './db/types.js';
 import { createKeyUsage, createKeyVerifier, type KeyUsage, type KeyVerifier } from './auth/index.js';
 import { createTieredCache, type TieredCache, type TieredCacheOptions } from './cache/index.js';
 import { createKv, type KvStore } from './kv/index.js';
+// Not through lib/http/index.js: that also exports route.ts, which imports this module.
+import { isOutage } from './http/error-map.js';
 import { createLogger, type Logger } from './log.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit/index.js';
 import { cacheObserver, createFleet, createInstruments, instrumentDb, type Fleet, type Instruments } from './telemetry/index.js';
@@ -82,6 +84,8 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     observer: cacheObserver(metrics, true),
     // Across a fleet sharing Redis, one instance computes a cold key while the others wait for it in L2.
     fleetLock: kv.kind === 'upstash' ? {} : false,
+    // An outage is what renders as a 5xx: a value the database refuses (SQLSTATE 22, 23) is the client's 4xx.
+    isOutage,
     ...options.cache,
   });
   const keyUsage = createKeyUsage({ db, now, runInBackground: (label, task) => void background.run(label, task) });
