@@ -9,11 +9,16 @@ export async function createDb(config: DbConfig): Promise<Db> {
   switch (config.kind) {
     case 'supabase': {
       const { createSupabaseDb } = await import('./supabase.js');
-      return createSupabaseDb({ url: config.url, serviceRoleKey: config.serviceRoleKey });
+      return createSupabaseDb({ url: config.url, serviceRoleKey: config.serviceRoleKey, timeoutMs: config.timeoutMs });
     }
     case 'postgres': {
       const { createPostgresDb } = await import('./postgres.js');
-      return createPostgresDb({ url: config.url, poolMax: config.poolMax });
+      return createPostgresDb({
+        url: config.url,
+        poolMax: config.poolMax,
+        connectTimeoutMs: config.connectTimeoutMs,
+        statementTimeoutMs: config.statementTimeoutMs,
+      });
     }
     case 'pglite': {
       const { createPgliteDb } = await import('./pglite.js');

@@ -18,6 +18,16 @@ export interface ChaosDb extends Db {
   readonly hanging: number;
 }
 
+/** The `DbError` a call rejects with; fails the test when it resolves or rejects with anything else. */
+export async function rejection(promise: Promise<unknown>): Promise<DbError> {
+  const error = await promise.then(
+    () => new Error('expected the call to reject'),
+    (e: unknown) => e,
+  );
+  if (!(error instanceof DbError)) throw new Error(`expected a DbError, got ${String(error)}`, { cause: error });
+  return error;
+}
+
 /** A `DbError` as an unreachable server gives it (ECONNREFUSED: nothing was sent). */
 export const refused = (fn: string) => new DbError(fn, 'connection', 'connect ECONNREFUSED 127.0.0.1:5432');
 
