@@ -358,7 +358,7 @@ function accessCheck(kind: Access): (c: RouteContext) => MaybePromise<void> {
 
 /** Renders any error in Iris's one error shape. Unknown errors are logged once and leak nothing. */
 function renderError(error: unknown, c: RouteContext): Response {
-  const { http, log } = toHttpError(error);
+  const { http, log } = toHttpError(error, c.req.method);
   const requestId = c.get('requestId') ?? crypto.randomUUID();
   if (log) {
     const logger = c.get('services')?.log;

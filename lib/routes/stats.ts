@@ -28,6 +28,13 @@ function splitTotals<T extends { model: string | null }>(rows: T[]) {
   };
 }
 
+/**
+ * "The last 24 h" (no `from`, no `to`) changes cache key every minute, so it would never have a copy to
+ * fall back on: it keeps a last-good copy under one stable key, which its grace applies to (issue 11).
+ */
+const defaultWindowLastGood = (fn: string, query: { from?: string; to?: string }) =>
+  query.from === undefined && query.to === undefined ? { lastGood: { fn, window: 'default' } } : {};
+
 function statsRoute(path: string, fn: 'get_token_stats' | 'get_performance_stats') {
   return defineRoute({
     path,
@@ -43,7 +50,7 @@ function statsRoute(path: string, fn: 'get_token_stats' | 'get_performance_stats
         return respondCached(c, 'stats', { fn, ...range }, async () => {
           const rows = await db.rpc(fn, { p_project_id: projectId, p_from: range.from, p_to: range.to });
           return { projectId, ...range, ...splitTotals(rows) };
-        });
+        }, defaultWindowLastGood(fn, query));
       },
     },
   });

@@ -10,7 +10,7 @@ import type { TieredCacheOptions } from '../../lib/cache/index.js';
 import type { KvStore } from '../../lib/kv/index.js';
 import { createLogger } from '../../lib/log.js';
 import { createFileRouter, loadFileRoutes, type FileRoute } from '../../lib/server/index.js';
-import { createServices, type Services } from '../../lib/services.js';
+import { createServices, type Services, type ServicesOptions } from '../../lib/services.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const API_DIR = fileURLToPath(new URL('../../api', import.meta.url));
@@ -47,6 +47,8 @@ export interface TestAppOptions {
   kv?: KvStore;
   /** Options of the tiered cache, such as a shorter generation check. */
   cache?: Partial<TieredCacheOptions>;
+  /** Options of the database guard: its budget's timer, breaker thresholds. */
+  dbGuard?: ServicesOptions['dbGuard'];
   now?: () => number;
 }
 
@@ -61,6 +63,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...(options.now ? { now: options.now } : {}),
     ...(options.kv ? { kv: options.kv } : {}),
     ...(options.cache ? { cache: options.cache } : {}),
+    ...(options.dbGuard ? { dbGuard: options.dbGuard } : {}),
     processMetrics: false,
   });
   const fetch = createFileRouter(await apiRoutes(), { services });
