@@ -3,6 +3,7 @@ import { createManualTimers, settle, type ManualTimers } from '../../lib/cache/t
 import { DbError } from '../../lib/db/errors.js';
 import { createChaosDb, refused, type ChaosDb } from '../../lib/db/testing.js';
 import { generateApiKey } from '../../lib/auth/index.js';
+import type { JsonSummary } from '../../lib/telemetry/index.js';
 import { ADMIN_TOKEN, createTestApp, sampleRun, type TestApp, type TestProject } from '../support/app.js';
 
 /**
@@ -111,6 +112,9 @@ describe('with the database known to be down', () => {
     expect(await metric('circuit_state{dependency="db"}')).toBe(2);
     expect(await metric('db_rejections_total{reason="circuit_open"}')).toBe(4);
     expect(await metric('db_rejections_total{reason="connection"}')).toBe(5);
+    const summary = (await (await app.request('/api/metrics')).json()) as JsonSummary;
+    expect(summary.database).toMatchObject({ circuit: 'open', unanswered: 9 });
+    expect(summary.kv.circuit).toBe('closed');
     // Logged once when the circuit opened; the refused requests themselves are counted, not logged.
     expect(logs(/database circuit opened/)).toHaveLength(1);
     expect(logs(/request failed/).filter((line) => line.includes('circuit_open'))).toEqual([]);
