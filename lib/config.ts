@@ -10,17 +10,17 @@ export type DbConfig =
       kind: 'supabase';
       url: string;
       serviceRoleKey: string;
-      /** Client-side deadline of one PostgREST call, in ms: the call budget (DATABASE_TIMEOUT_MS). */
-      timeoutMs: number;
+      /** Client-side deadline of one PostgREST call, in ms: the call budget (DATABASE_TIMEOUT_MS). @default 1_500 */
+      timeoutMs?: number;
     }
   | {
       kind: 'postgres';
       url: string;
       poolMax: number;
-      /** DATABASE_CONNECT_TIMEOUT_MS. */
-      connectTimeoutMs: number;
-      /** DATABASE_STATEMENT_TIMEOUT_MS; null (0 in the environment) leaves the server's setting. */
-      statementTimeoutMs: number | null;
+      /** DATABASE_CONNECT_TIMEOUT_MS. @default 1_000 */
+      connectTimeoutMs?: number;
+      /** DATABASE_STATEMENT_TIMEOUT_MS; null (0 in the environment) leaves the server's setting. @default 1_000 */
+      statementTimeoutMs?: number | null;
     }
   | { kind: 'pglite'; dataDir: string | null };
 

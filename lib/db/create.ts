@@ -13,12 +13,9 @@ export async function createDb(config: DbConfig): Promise<Db> {
     }
     case 'postgres': {
       const { createPostgresDb } = await import('./postgres.js');
-      return createPostgresDb({
-        url: config.url,
-        poolMax: config.poolMax,
-        connectTimeoutMs: config.connectTimeoutMs,
-        statementTimeoutMs: config.statementTimeoutMs,
-      });
+      const { url, poolMax, connectTimeoutMs, statementTimeoutMs } = config;
+      // Unset (a hand-built config), each adapter applies its own default, the same as the environment's.
+      return createPostgresDb({ url, poolMax, connectTimeoutMs, statementTimeoutMs });
     }
     case 'pglite': {
       const { createPgliteDb } = await import('./pglite.js');

@@ -67,6 +67,16 @@ export interface RespondCachedOptions {
 }
 
 /**
+ * "The last 24 h" (a window with neither `from` nor `to`) ends now, so its
+ * cache key changes as time passes and would never have a copy to fall back
+ * on: it keeps a last-good copy under one stable key made of `params` (the
+ * route's parameters other than the window), which its grace applies to (issue 11).
+ */
+export function lastGoodOfDefaultWindow(query: { from?: string; to?: string }, params: CacheParams): RespondCachedOptions {
+  return query.from === undefined && query.to === undefined ? { lastGood: { ...params, window: 'default' } } : {};
+}
+
+/**
  * Answers a GET from the two-tier cache: the body is computed (serialised)
  * once per cache fill and sent byte for byte; the ETag was computed with it.
  * Handles `If-None-Match` (304), `Cache-Control: no-cache` from the client

@@ -1,7 +1,7 @@
 import { unprocessable } from '../errors.js';
 import { defineRoute, parseQuery, type RouteContext } from '../http/index.js';
 import { MAX_STATS_RANGE_MS, StatsQuery } from '../schemas/index.js';
-import { respondCached } from './cached.js';
+import { lastGoodOfDefaultWindow, respondCached } from './cached.js';
 import { present } from './present.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -28,13 +28,6 @@ function splitTotals<T extends { model: string | null }>(rows: T[]) {
   };
 }
 
-/**
- * "The last 24 h" (no `from`, no `to`) changes cache key every minute, so it would never have a copy to
- * fall back on: it keeps a last-good copy under one stable key, which its grace applies to (issue 11).
- */
-const defaultWindowLastGood = (fn: string, query: { from?: string; to?: string }) =>
-  query.from === undefined && query.to === undefined ? { lastGood: { fn, window: 'default' } } : {};
-
 function statsRoute(path: string, fn: 'get_token_stats' | 'get_performance_stats') {
   return defineRoute({
     path,
@@ -50,7 +43,7 @@ function statsRoute(path: string, fn: 'get_token_stats' | 'get_performance_stats
         return respondCached(c, 'stats', { fn, ...range }, async () => {
           const rows = await db.rpc(fn, { p_project_id: projectId, p_from: range.from, p_to: range.to });
           return { projectId, ...range, ...splitTotals(rows) };
-        }, defaultWindowLastGood(fn, query));
+        }, lastGoodOfDefaultWindow(query, { fn }));
       },
     },
   });

@@ -136,18 +136,25 @@ describe('with the database known to be down', () => {
     expect(chaos.calls()).toBe(calls);
   });
 
-  it('keeps a last-good copy of the default stats window, which changes key every minute', async () => {
+  it('keeps a last-good copy of every default stats window, whose key moves with time', async () => {
     const { app, project, advance, stopDatabase } = await outage();
-    const first = await app.request('/api/iris/stats/tokens', { key: project.key });
-    expect(first.status).toBe(200);
-    const body = await first.text();
-    advance(3 * 60_000); // three minutes on: "the last 24 h" is another cache key now
+    const windows = ['/api/iris/stats/tokens', '/api/iris/stats/performance', '/api/iris/stats/breakdown?by=model', '/api/iris/stats/timeseries'];
+    advance(59 * 60_000); // 07:59:30, so that two minutes on even the hourly time series has another key
+    const bodies: string[] = [];
+    for (const path of windows) {
+      const res = await app.request(path, { key: project.key });
+      expect(res.status, path).toBe(200);
+      bodies.push(await res.text());
+    }
+    advance(2 * 60_000); // "the last 24 h" are other cache keys now
     await stopDatabase();
 
-    const later = await app.request('/api/iris/stats/tokens', { key: project.key });
-    expect(later.status).toBe(200);
-    expect(later.headers.get('x-cache')).toBe('STALE-ERROR');
-    expect(await later.text()).toBe(body);
+    for (const [i, path] of windows.entries()) {
+      const later = await app.request(path, { key: project.key });
+      expect(later.status, path).toBe(200);
+      expect(later.headers.get('x-cache'), path).toBe('STALE-ERROR');
+      expect(await later.text(), path).toBe(bodies[i]);
+    }
     // An explicit window is its own key and has no copy to fall back on.
     const explicit = await app.request('/api/iris/stats/tokens?from=2026-11-23T00:00:00Z&to=2026-11-24T00:00:00Z', { key: project.key });
     expect(explicit.status).toBe(503);

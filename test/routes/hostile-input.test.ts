@@ -416,7 +416,7 @@ describe('hostile input', () => {
 });
 
 describe('values that pass a plain ISO check but not Postgres', () => {
-  const STATS = ['/api/iris/stats/tokens', '/api/iris/stats/performance'];
+  const STATS = ['/api/iris/stats/tokens', '/api/iris/stats/performance', '/api/iris/stats/timeseries', '/api/iris/stats/breakdown?by=model'];
   const LISTS = ['/api/iris/reports', '/api/iris/reflexions', '/api/iris/runs'];
   /** A project of its own, with budgets the fuzzing above has not spent. */
   let dated: TestProject;
@@ -429,7 +429,7 @@ describe('values that pass a plain ISO check but not Postgres', () => {
     for (const path of STATS) {
       for (const value of REFUSED_TIMESTAMPS) {
         for (const query of [`to=${enc(value)}`, `from=${enc(value)}`, `from=${enc(value)}&to=${enc(value)}`]) {
-          const res = await app.request(`${path}?${query}`, { key: dated.key });
+          const res = await app.request(`${path}${path.includes('?') ? '&' : '?'}${query}`, { key: dated.key });
           const text = await res.text();
           const problem = res.status === 422 ? errorShapeProblem(res.status, (name) => res.headers.get(name), text) : `${res.status}`;
           if (problem) failures.push(`${problem} GET ${path}?${query}: ${text.slice(0, 120)}`);
