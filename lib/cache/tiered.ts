@@ -207,7 +207,6 @@ const defaultSchedule = (callback: () => void, ms: number) => {
   return () => clearTimeout(timer);
 };
 
-
 /**
  * Creates the two-tier cache. One per instance, shared by every route.
  * @throws RangeError naming the option when one is invalid.
