@@ -6,14 +6,37 @@ import { z } from 'zod';
  */
 
 export type DbConfig =
-  | { kind: 'supabase'; url: string; serviceRoleKey: string }
-  | { kind: 'postgres'; url: string; poolMax: number }
+  | {
+      kind: 'supabase';
+      url: string;
+      serviceRoleKey: string;
+      /** Client-side deadline of one PostgREST call, in ms: the call budget (DATABASE_TIMEOUT_MS). @default 1_500 */
+      timeoutMs?: number;
+    }
+  | {
+      kind: 'postgres';
+      url: string;
+      poolMax: number;
+      /** DATABASE_CONNECT_TIMEOUT_MS. @default 1_000 */
+      connectTimeoutMs?: number;
+      /** DATABASE_STATEMENT_TIMEOUT_MS; null (0 in the environment) leaves the server's setting. @default 1_000 */
+      statementTimeoutMs?: number | null;
+    }
   | { kind: 'pglite'; dataDir: string | null };
+
+/** How long a database call may take, and how the database circuit behaves (docs/caching.md, "When Postgres fails"). */
+export interface DbBudgetConfig {
+  /** Longest one database call waits for its answer, in ms (DATABASE_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** How long the database circuit stays open before one call probes the database again, in ms (DATABASE_CIRCUIT_COOLDOWN_MS). */
+  circuitCooldownMs: number;
+}
 
 export type KvConfig = { kind: 'upstash'; url: string; token: string } | { kind: 'memory' };
 
 export interface Config {
   db: DbConfig;
+  dbBudget: DbBudgetConfig;
   kv: KvConfig;
   /** Bearer token for /api/admin/*; when null the admin routes answer 404. */
   adminToken: string | null;
@@ -53,6 +76,28 @@ const secret = (name: string) =>
     message: `${name} must be at least 16 characters`,
   });
 
+/** A whole number of milliseconds within [min, max]; `zeroMeans` allows 0 as a named off switch. */
+const millis = (min: number, max: number, zeroMeans?: string) =>
+  optionalString
+    .transform((v) => (v === undefined ? undefined : Number(v)))
+    .pipe(
+      z
+        .number({ error: 'must be a whole number of milliseconds' })
+        .int('must be a whole number of milliseconds')
+        .refine((n) => (zeroMeans !== undefined && n === 0) || (n >= min && n <= max), {
+          message: `must be between ${min} and ${max} ms${zeroMeans ? ` (or 0: ${zeroMeans})` : ''}`,
+        })
+        .optional(),
+    );
+
+/** Defaults of the database's time budget; docs/caching.md explains how they fit together. */
+export const DB_BUDGET_DEFAULTS = Object.freeze({
+  timeoutMs: 1_500,
+  connectTimeoutMs: 1_000,
+  statementTimeoutMs: 1_000,
+  circuitCooldownMs: 2_000,
+});
+
 const EnvSchema = z.object({
   SUPABASE_URL: url('SUPABASE_URL'),
   SUPABASE_SERVICE_ROLE_KEY: optionalString,
@@ -62,6 +107,10 @@ const EnvSchema = z.object({
   DATABASE_POOL_MAX: optionalString
     .transform((v) => (v === undefined ? undefined : Number(v)))
     .pipe(z.number().int().min(1).max(100).optional()),
+  DATABASE_TIMEOUT_MS: millis(10, 600_000),
+  DATABASE_CONNECT_TIMEOUT_MS: millis(10, 600_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: millis(10, 600_000, "leave the server's statement_timeout"),
+  DATABASE_CIRCUIT_COOLDOWN_MS: millis(100, 600_000),
   IRIS_DATA_DIR: optionalString,
   KV_REST_API_URL: url('KV_REST_API_URL'),
   KV_REST_API_TOKEN: optionalString,
@@ -96,13 +145,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   const problems: string[] = [];
 
+  const dbBudget: DbBudgetConfig = {
+    timeoutMs: e.DATABASE_TIMEOUT_MS ?? DB_BUDGET_DEFAULTS.timeoutMs,
+    circuitCooldownMs: e.DATABASE_CIRCUIT_COOLDOWN_MS ?? DB_BUDGET_DEFAULTS.circuitCooldownMs,
+  };
+  // Unset, the connect and statement timeouts default to 1 s, or two thirds of a shorter call budget.
+  const twoThirds = Math.floor((dbBudget.timeoutMs * 2) / 3);
+  const connectTimeoutMs = e.DATABASE_CONNECT_TIMEOUT_MS ?? Math.min(DB_BUDGET_DEFAULTS.connectTimeoutMs, twoThirds);
+  const statementTimeoutMs =
+    e.DATABASE_STATEMENT_TIMEOUT_MS === 0 ? null : (e.DATABASE_STATEMENT_TIMEOUT_MS ?? Math.min(DB_BUDGET_DEFAULTS.statementTimeoutMs, twoThirds));
+  // Both must fire before the call's budget: a connection that cannot be opened must count as a failure
+  // (the circuit opens), and a statement the server cancels must end before the caller gives up on it.
+  if (connectTimeoutMs >= dbBudget.timeoutMs) {
+    problems.push(`DATABASE_CONNECT_TIMEOUT_MS (${connectTimeoutMs}) must be below DATABASE_TIMEOUT_MS (${dbBudget.timeoutMs})`);
+  }
+  if (statementTimeoutMs !== null && statementTimeoutMs >= dbBudget.timeoutMs) {
+    problems.push(`DATABASE_STATEMENT_TIMEOUT_MS (${statementTimeoutMs}) must be below DATABASE_TIMEOUT_MS (${dbBudget.timeoutMs}), or 0 to leave the server's setting`);
+  }
+
   let db: DbConfig;
   if (e.SUPABASE_URL || e.SUPABASE_SERVICE_ROLE_KEY) {
     if (!e.SUPABASE_URL) problems.push('SUPABASE_SERVICE_ROLE_KEY is set but SUPABASE_URL is missing');
     if (!e.SUPABASE_SERVICE_ROLE_KEY) problems.push('SUPABASE_URL is set but SUPABASE_SERVICE_ROLE_KEY is missing');
-    db = { kind: 'supabase', url: e.SUPABASE_URL ?? '', serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY ?? '' };
+    db = { kind: 'supabase', url: e.SUPABASE_URL ?? '', serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY ?? '', timeoutMs: dbBudget.timeoutMs };
   } else if (e.DATABASE_URL) {
-    db = { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX ?? 5 };
+    db = { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX ?? 5, connectTimeoutMs, statementTimeoutMs };
   } else {
     db = { kind: 'pglite', dataDir: e.IRIS_DATA_DIR ?? null };
   }
@@ -132,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   return {
     db,
+    dbBudget,
     kv,
     adminToken: e.IRIS_ADMIN_TOKEN ?? null,
     metricsToken: e.IRIS_METRICS_TOKEN ?? null,

@@ -1,10 +1,21 @@
 import { createBackground, type Background } from './background.js';
 import { loadConfig, type Config } from './config.js';
 import { createDb } from './db/create.js';
+import { DbError } from './db/errors.js';
+import { createGuardedDb, type GuardedDbOptions } from './db/guarded.js';
 import type { Db } from './db/types.js';
 import { createKeyUsage, createKeyVerifier, type KeyUsage, type KeyVerifier } from './auth/index.js';
-import { createTieredCache, type TieredCache, type TieredCacheOptions } from './cache/index.js';
+import {
+  createCircuitBreaker,
+  createTieredCache,
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  type TieredCache,
+  type TieredCacheOptions,
+} from './cache/index.js';
 import { createKv, type KvStore } from './kv/index.js';
+// Not through lib/http/index.js: that also exports route.ts, which imports this module.
+import { isOutage } from './http/error-map.js';
 import { createLogger, type Logger } from './log.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit/index.js';
 import { cacheObserver, createFleet, createInstruments, instrumentDb, type Fleet, type Instruments } from './telemetry/index.js';
@@ -15,7 +26,10 @@ import { cacheObserver, createFleet, createInstruments, instrumentDb, type Fleet
  */
 export interface Services {
   config: Config;
+  /** The database as requests use it: instrumented, with a time budget per call and a circuit breaker (db/guarded.ts). */
   db: Db;
+  /** The database's circuit breaker (state for health checks and tests). */
+  dbCircuit: Pick<CircuitBreaker, 'state' | 'probeInMs'>;
   log: Logger;
   background: Background;
   keys: KeyVerifier;
@@ -52,6 +66,8 @@ export interface ServicesOptions {
   kv?: KvStore;
   /** Extra options of the tiered cache (tests inject clocks and sleeps). */
   cache?: Partial<TieredCacheOptions>;
+  /** Extra options of the database guard: tests inject the budget's timer and breaker thresholds. */
+  dbGuard?: Pick<GuardedDbOptions, 'schedule'> & { breaker?: Omit<CircuitBreakerOptions, 'now' | 'onStateChange'> };
   /** @default the limiter that matches the KV */
   limiter?: RateLimiter;
   /** @default Date.now */
@@ -68,11 +84,33 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   const now = options.now ?? Date.now;
   const metrics = createInstruments({ version: config.version, processMetrics: options.processMetrics ?? true });
   const rawDb = options.db ?? (await createDb(config.db));
-  const db = instrumentDb(rawDb, metrics);
+  const dbCircuit = createCircuitBreaker({
+    cooldownMs: config.dbBudget.circuitCooldownMs,
+    ...options.dbGuard?.breaker,
+    now,
+    onStateChange(state, previous) {
+      metrics.circuit('db', state);
+      // Once per change, never per request: requests refused meanwhile are counted in db_rejections_total.
+      const fields = { state, previous, db: rawDb.kind };
+      if (state === 'open') log.warn('database circuit opened: refusing database calls, serving cached reads from their copies', fields);
+      else log.info(`database circuit ${state}`, fields);
+    },
+  });
+  const db = createGuardedDb({
+    db: instrumentDb(rawDb, metrics),
+    breaker: dbCircuit,
+    timeoutMs: config.dbBudget.timeoutMs,
+    onUnavailable: (_fn, reason) => metrics.dbRejection(reason),
+    ...(options.dbGuard?.schedule ? { schedule: options.dbGuard.schedule } : {}),
+  });
   const kv = options.kv ?? createKv(config.kv);
   const instanceId = crypto.randomUUID();
   const background = createBackground({
-    onError: (error, label) => log.error('background task failed', { task: label, error }),
+    onError: (error, label) => {
+      // A refresh or flush refused while the database is known down is counted, and the circuit logged its opening.
+      if (error instanceof DbError && error.sqlState === 'circuit_open') return;
+      log.error('background task failed', { task: label, error });
+    },
   });
   const cache = createTieredCache({
     kv,
@@ -82,12 +120,15 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     observer: cacheObserver(metrics, true),
     // Across a fleet sharing Redis, one instance computes a cold key while the others wait for it in L2.
     fleetLock: kv.kind === 'upstash' ? {} : false,
+    // An outage is what renders as a 5xx: a value the database refuses (SQLSTATE 22, 23) is the client's 4xx.
+    isOutage,
     ...options.cache,
   });
   const keyUsage = createKeyUsage({ db, now, runInBackground: (label, task) => void background.run(label, task) });
   return {
     config,
     db,
+    dbCircuit,
     log,
     background,
     keys: createKeyVerifier({ db, cache }),

@@ -121,4 +121,35 @@ describe('createCircuitBreaker', () => {
     expect(() => createCircuitBreaker({ failureRatio: 1.5 })).toThrow(/failureRatio/);
     expect(() => createCircuitBreaker({ cooldownMs: -1 })).toThrow(/cooldownMs/);
   });
+
+  it('counts an abandoned call for nothing and hands a half-open probe to the next call', () => {
+    const { breaker, clock, fail } = setup();
+    fail(2);
+    expect(breaker.tryAcquire()).toBe(true);
+    breaker.abandon();
+    fail(1);
+    expect(breaker.state).toBe('open');
+    clock.advance(1000);
+    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.tryAcquire()).toBe(false);
+    breaker.abandon();
+    expect(breaker.state).toBe('half-open');
+    expect(breaker.tryAcquire()).toBe(true);
+    breaker.success();
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('says how long until the next probe while open', () => {
+    const { breaker, clock, fail } = setup();
+    expect(breaker.probeInMs).toBe(0);
+    fail(3);
+    expect(breaker.probeInMs).toBe(1000);
+    clock.advance(400);
+    expect(breaker.probeInMs).toBe(600);
+    clock.advance(600);
+    expect(breaker.probeInMs).toBe(0);
+    breaker.tryAcquire();
+    expect(breaker.state).toBe('half-open');
+    expect(breaker.probeInMs).toBe(0);
+  });
 });

@@ -1,5 +1,5 @@
 /**
- * A circuit breaker for calls to a dependency (here: the KV store).
+ * A circuit breaker for calls to a dependency (the KV store, the database).
  *
  * closed ─(N consecutive failures, or failure ratio over a window)→ open
  * open ─(cooldownMs elapsed, on the next `tryAcquire`)→ half-open
@@ -59,6 +59,14 @@ export interface CircuitBreaker {
   success(): void;
   /** Reports that an acquired call failed (error or timeout). */
   failure(): void;
+  /**
+   * Reports that an acquired call ended without saying anything about the
+   * dependency (it was cancelled before it was sent, say): it counts for
+   * nothing, and a half-open probe is handed to the next call.
+   */
+  abandon(): void;
+  /** While open: ms until the next call may probe the dependency (0 once it may). 0 when closed or half-open. */
+  readonly probeInMs: number;
 }
 
 /** Returns `value`, or throws a RangeError naming the option when `valid` is false. */
@@ -150,5 +158,12 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
 
     success: () => settle(true),
     failure: () => settle(false),
+    abandon() {
+      if (state === 'half-open') probeInFlight = false;
+    },
+
+    get probeInMs() {
+      return state === 'open' ? Math.max(0, openedAt + cooldownMs - now()) : 0;
+    },
   };
 }

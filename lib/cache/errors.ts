@@ -22,3 +22,18 @@ export class CacheUnavailableError extends HttpError {
     this.retryAfterS = retryAfterS;
   }
 }
+
+/**
+ * Not thrown: the `error` of a `CacheResult` answered from the copy in grace
+ * because the load took longer than `softTimeoutMs` (the load carries on).
+ */
+export class SoftTimeoutError extends Error {
+  override readonly name = 'SoftTimeoutError';
+  /** The resource whose compute was slow. */
+  readonly resource: string;
+
+  constructor(resource: string, softTimeoutMs: number) {
+    super(`The ${resource} compute took longer than ${softTimeoutMs} ms; served the copy in grace.`);
+    this.resource = resource;
+  }
+}

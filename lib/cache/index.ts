@@ -10,7 +10,7 @@ export {
 } from './tiered.js';
 export { cacheKey, canonicalParams, generationKey, KEY_PREFIX, type CacheKey, type CacheParam, type CacheParams } from './key.js';
 export { AUTH_SCOPE, CACHE_POLICIES, cachePolicy, type CachedResource, type CachePolicy, type CachePolicyOptions } from './policy.js';
-export { CacheUnavailableError } from './errors.js';
+export { CacheUnavailableError, SoftTimeoutError } from './errors.js';
 export { NOOP_OBSERVER, type CacheEvent, type CacheLayer, type CacheObserver, type KvFailureReason } from './observer.js';
 export {
   createCircuitBreaker,

@@ -20,7 +20,8 @@ export type CacheEvent =
   | { type: 'hit'; layer: CacheLayer; resource: string }
   | { type: 'miss'; resource: string }
   | { type: 'coalesced'; scope: 'local' | 'fleet'; resource: string }
-  | { type: 'stale'; reason: 'swr' | 'error'; resource: string }
+  /** A stale copy served: while one refresh runs (`swr`), after the compute failed (`error`), or after it took longer than `softTimeoutMs` (`timeout`). */
+  | { type: 'stale'; reason: 'swr' | 'error' | 'timeout'; resource: string }
   | { type: 'bypass'; resource: string }
   /** The compute failed with no copy inside its grace window: the caller gets a 503. */
   | { type: 'unavailable'; resource: string }

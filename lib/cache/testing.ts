@@ -21,6 +21,37 @@ export function createManualClock(start = 1_700_000_000_000): ManualClock {
   };
 }
 
+/** Timers that fire only when told to, for code that takes a `schedule` option (cache soft timeouts, database budgets). */
+export interface ManualTimers {
+  /** Matches the `schedule` options: starts a timer, returns what cancels it. */
+  schedule(callback: () => void, ms: number): () => void;
+  /** Fires every pending timer, or only those started for `ms`. */
+  fire(ms?: number): void;
+  /** Timers started and neither fired nor cancelled. */
+  readonly pending: number;
+}
+
+export function createManualTimers(): ManualTimers {
+  const timers = new Map<() => void, number>();
+  return {
+    schedule(callback, ms) {
+      const entry = () => callback();
+      timers.set(entry, ms);
+      return () => timers.delete(entry);
+    },
+    fire(ms) {
+      for (const [entry, duration] of [...timers]) {
+        if (ms !== undefined && duration !== ms) continue;
+        timers.delete(entry);
+        entry();
+      }
+    },
+    get pending() {
+      return timers.size;
+    },
+  };
+}
+
 /** What the chaos store does with a call. */
 export type ChaosMode = 'pass' | 'fail' | 'hang';
 

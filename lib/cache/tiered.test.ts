@@ -3,11 +3,11 @@ import { createBackground } from '../background.js';
 import { badRequest } from '../errors.js';
 import { etagFor } from '../http-cache/index.js';
 import { createMemoryKv, type KvStore } from '../kv/index.js';
-import { CacheUnavailableError } from './errors.js';
+import { CacheUnavailableError, SoftTimeoutError } from './errors.js';
 import { cacheKey } from './key.js';
 import type { CacheEvent } from './observer.js';
 import { cachePolicy } from './policy.js';
-import { createChaosKv, createManualClock, deferred, settle, type ManualClock } from './testing.js';
+import { createChaosKv, createManualClock, createManualTimers, deferred, settle, type ManualClock } from './testing.js';
 import { createTieredCache, type TieredCacheOptions } from './tiered.js';
 
 const policy = cachePolicy({ ttlMs: 10_000, staleMs: 5_000, graceMs: 60_000 });
@@ -234,6 +234,103 @@ describe('createTieredCache: stale-if-error', () => {
     clock.advance(30_000);
     const invalid = badRequest('bad_cursor', 'The cursor is invalid.');
     await expect(cache.getOrCompute(key, () => Promise.reject(invalid), { policy })).rejects.toBe(invalid);
+  });
+});
+
+describe('createTieredCache: the soft timeout', () => {
+  it('answers every coalesced reader of a warm key from its copy once the soft timeout passes, while the one compute carries on', async () => {
+    const soft = createManualTimers();
+    const { clock, cache, events, background } = setup({ schedule: soft.schedule, softTimeoutMs: 800 });
+    await cache.getOrCompute(key, async () => 'good', { policy });
+    await background.drain();
+    clock.advance(20_000); // past the TTL and the stale window, inside grace
+    const slow = gated();
+    const reads = Array.from({ length: 20 }, () => cache.getOrCompute(key, slow.compute, { policy }));
+    await settle();
+    expect(soft.pending).toBe(20);
+    soft.fire();
+    const results = await Promise.all(reads);
+    expect(results.map((r) => r.status)).toEqual(Array.from({ length: 20 }, () => 'STALE-ERROR'));
+    expect(results.every((r) => r.value === 'good' && r.error instanceof SoftTimeoutError)).toBe(true);
+    expect(slow.runs()).toBe(1);
+    expect(events.filter((e) => e.type === 'stale')).toEqual(Array.from({ length: 20 }, () => ({ type: 'stale', reason: 'timeout', resource: 'overview' })));
+    // The compute finishes later and fills the cache for the next read.
+    slow.resolve('fresh');
+    await settle();
+    expect(await cache.getOrCompute(key, slow.compute, { policy })).toMatchObject({ status: 'HIT-L1', value: 'fresh' });
+  });
+
+  it('does not bound a read that holds no copy: it waits for the compute', async () => {
+    const soft = createManualTimers();
+    const { cache } = setup({ schedule: soft.schedule });
+    const slow = gated();
+    const read = cache.getOrCompute(key, slow.compute, { policy });
+    await settle();
+    expect(soft.pending).toBe(0);
+    slow.resolve('cold');
+    expect(await read).toMatchObject({ status: 'MISS', value: 'cold' });
+  });
+
+  it('cancels its timer when the compute answers first', async () => {
+    const soft = createManualTimers();
+    const { clock, cache } = setup({ schedule: soft.schedule });
+    await cache.getOrCompute(key, async () => 'good', { policy });
+    clock.advance(20_000);
+    const slow = gated();
+    const read = cache.getOrCompute(key, slow.compute, { policy });
+    await settle();
+    expect(soft.pending).toBe(1);
+    slow.resolve('fresh');
+    expect(await read).toMatchObject({ status: 'MISS', value: 'fresh' });
+    expect(soft.pending).toBe(0);
+  });
+});
+
+describe('createTieredCache: last-good copies', () => {
+  /** A key that moves with time, as "the last 24 h" does every minute, and its stable last-good key. */
+  const minuteKey = (minute: number) => cacheKey('project-1', 'stats', { fn: 'tokens', to: minute });
+  const lastGood = cacheKey('project-1', 'stats', { fn: 'tokens', window: 'default' });
+  const failing = () => Promise.reject(new Error('db down'));
+
+  it('serves the last good value of a moving key when the compute for its new key fails', async () => {
+    const { clock, cache } = setup();
+    await cache.getOrCompute(minuteKey(1), async () => 'minute 1', { policy, lastGood });
+    clock.advance(60_000);
+    const result = await cache.getOrCompute(minuteKey(2), failing, { policy, lastGood });
+    expect(result).toMatchObject({ status: 'STALE-ERROR', value: 'minute 1' });
+  });
+
+  it('serves it from L2 to an instance that never computed it', async () => {
+    const { clock, kv, cache, background } = setup();
+    await cache.getOrCompute(minuteKey(1), async () => 'minute 1', { policy, lastGood });
+    await background.drain();
+    clock.advance(60_000);
+    const other = instance(clock, kv);
+    expect(await other.cache.getOrCompute(minuteKey(2), failing, { policy, lastGood })).toMatchObject({ status: 'STALE-ERROR', value: 'minute 1' });
+  });
+
+  it('applies the grace window to the last good value', async () => {
+    const { clock, cache } = setup();
+    await cache.getOrCompute(minuteKey(1), async () => 'minute 1', { policy, lastGood });
+    clock.advance(10_000 + 60_000);
+    await expect(cache.getOrCompute(minuteKey(9), failing, { policy, lastGood })).rejects.toBeInstanceOf(CacheUnavailableError);
+  });
+
+  it('never answers a 4xx of the compute from the last good value', async () => {
+    const { clock, cache } = setup();
+    await cache.getOrCompute(minuteKey(1), async () => 'minute 1', { policy, lastGood });
+    clock.advance(60_000);
+    const invalid = badRequest('bad_range', 'The range is invalid.');
+    await expect(cache.getOrCompute(minuteKey(2), () => Promise.reject(invalid), { policy, lastGood })).rejects.toBe(invalid);
+  });
+
+  it('keeps answering fresh computes for each new key while the database answers', async () => {
+    const { clock, cache } = setup();
+    await cache.getOrCompute(minuteKey(1), async () => 'minute 1', { policy, lastGood });
+    clock.advance(60_000);
+    expect(await cache.getOrCompute(minuteKey(2), async () => 'minute 2', { policy, lastGood })).toMatchObject({ status: 'MISS', value: 'minute 2' });
+    clock.advance(60_000);
+    expect(await cache.getOrCompute(minuteKey(3), failing, { policy, lastGood })).toMatchObject({ status: 'STALE-ERROR', value: 'minute 2' });
   });
 });
 

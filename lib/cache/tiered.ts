@@ -5,7 +5,7 @@ import type { KvStore } from '../kv/index.js';
 import type { Logger } from '../log.js';
 import { createCircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit-breaker.js';
 import { decodeEnvelope, encodeEnvelope, type Envelope } from './envelope.js';
-import { CacheUnavailableError } from './errors.js';
+import { CacheUnavailableError, SoftTimeoutError } from './errors.js';
 import { createGenerations, type GenerationStamp } from './generations.js';
 import { createGuardedKv, type GuardedKv } from './guarded-kv.js';
 import { generationKey, lockKey, type CacheKey } from './key.js';
@@ -60,6 +60,17 @@ export interface TieredCacheOptions {
   /** `Retry-After` of the 503 when no copy is left to serve, in seconds. @default 5 */
   retryAfterS?: number;
   /**
+   * Longest a read that holds a copy inside its grace window waits for a load
+   * or compute (L2, the fleet lock, the database) before it is answered with
+   * that copy (`STALE-ERROR`, counted as stale with reason `timeout`); the
+   * compute carries on and fills the cache for later reads. Bounds what the
+   * coalesced readers of a warm key wait while the database is slow or going down.
+   * @default 1_000
+   */
+  softTimeoutMs?: number;
+  /** Starts the `softTimeoutMs` timer and returns what cancels it; tests inject one they fire by hand. @default setTimeout */
+  schedule?: (callback: () => void, ms: number) => () => void;
+  /**
    * Whether a compute failure may be answered from a stale copy (or become the
    * 503). Failures it rejects are rethrown unchanged and nothing is served.
    * @default every error except an HttpError below 500 (a 4xx is an answer, not an outage)
@@ -73,6 +84,14 @@ export interface GetOrComputeOptions {
   policy: CachePolicy;
   /** Skip the cached copies (the client sent `Cache-Control: no-cache`): compute, store, answer BYPASS. @default false */
   bypass?: boolean;
+  /**
+   * A second key the value is also kept under, whose copy is served
+   * (`STALE-ERROR`) when the compute fails with no copy of `key` inside its
+   * grace window: for keys that move with time, such as a window that ends
+   * now, which would otherwise never have a copy to fall back on. Same
+   * project and resource as `key`. @default none
+   */
+  lastGood?: CacheKey;
 }
 
 /** Where the time of one `getOrCompute` call went, in ms, for `Server-Timing`. */
@@ -167,6 +186,8 @@ interface Read {
   timing: Timing;
   /** Singleflight id: the key under this stamp, so a compute from before a bump is never joined after it. */
   id: string;
+  /** See `GetOrComputeOptions.lastGood`. */
+  lastGood: CacheKey | undefined;
 }
 
 function positive(name: string, value: number, allowZero = false): number {
@@ -181,6 +202,10 @@ const MAX_HIT_EVENTS = 64;
 
 const defaultIsOutage = (error: unknown) => !(error instanceof HttpError && error.status < 500);
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const defaultSchedule = (callback: () => void, ms: number) => {
+  const timer = setTimeout(callback, ms);
+  return () => clearTimeout(timer);
+};
 
 /**
  * Creates the two-tier cache. One per instance, shared by every route.
@@ -201,6 +226,8 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
   const compressMinChars = positive('compressMinChars', options.compressMinChars ?? 1024);
   const kvTimeoutMs = positive('kvTimeoutMs', options.kvTimeoutMs ?? 50);
   const generationCheckMs = positive('generationCheckMs', options.generationCheckMs ?? 1000, true);
+  const softTimeoutMs = positive('softTimeoutMs', options.softTimeoutMs ?? 1000);
+  const schedule = options.schedule ?? defaultSchedule;
   const lock =
     options.fleetLock === undefined || options.fleetLock === false
       ? null
@@ -259,6 +286,19 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
     if (cached === undefined || cached.kvGen !== stamp.kvGen || cached.epoch !== stamp.epoch || now() >= cached.freshUntil) return undefined;
     report(key.resource, 'HIT-L1', 'local');
     return cached;
+  }
+
+  /** The L1 entry of `key` when it is of the read's generation and inside its grace window. */
+  function inGraceInL1(read: Read, key: CacheKey): L1Entry | undefined {
+    const cached = l1.get(key.key);
+    const current = cached !== undefined && cached.kvGen === read.stamp.kvGen && cached.epoch === read.stamp.epoch;
+    return current && now() < cached.graceUntil ? cached : undefined;
+  }
+
+  /** The copy under the read's `lastGood` key, from L1 or L2, if one is inside its grace window. */
+  async function lastGoodCopy(read: Read): Promise<Envelope | undefined> {
+    if (read.lastGood === undefined) return undefined;
+    return inGraceInL1(read, read.lastGood) ?? (await readL2({ ...read, key: read.lastGood }));
   }
 
   async function timedKv<T>(timing: Timing, call: () => Promise<T>): Promise<T> {
@@ -377,9 +417,12 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
       gen: stamp.kvGen ?? 0,
     };
     keepInL1(read, entry);
+    const lastGood = read.lastGood === undefined ? undefined : { ...read, key: read.lastGood };
+    if (lastGood) keepInL1(lastGood, entry);
     if (store) {
       // The response does not wait for L2; the lock is released only once the value is there for the waiters.
       void background.run(`cache:store:${key.resource}`, writeL2(read, entry, store).finally(release));
+      if (lastGood) void background.run(`cache:store:${key.resource}`, writeL2(lastGood, entry, store));
     }
     return { entry, status: 'MISS' };
   }
@@ -438,8 +481,32 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
       // A load that joined a running refresh waited for its compute: that is coalescing.
       return leader || outcome.status !== 'MISS' ? outcome : { ...outcome, status: 'COALESCED', scope: 'local' };
     } catch (error) {
+      if (fallback === undefined && isOutage(error)) fallback = await lastGoodCopy(read);
       return afterFailure(read, error, fallback);
     }
+  }
+
+  /**
+   * `promise`, unless it takes longer than `softTimeoutMs`: then the copy the
+   * caller holds (STALE-ERROR). The load carries on either way.
+   */
+  function orCopyAfterSoftTimeout(read: Read, promise: Promise<Outcome>, copy: Envelope): Promise<Outcome> {
+    return new Promise<Outcome>((resolve, reject) => {
+      const cancel = schedule(
+        () => resolve({ entry: copy, status: 'STALE-ERROR', error: new SoftTimeoutError(read.key.resource, softTimeoutMs) }),
+        softTimeoutMs,
+      );
+      promise.then(
+        (outcome) => {
+          cancel();
+          resolve(outcome);
+        },
+        (error: unknown) => {
+          cancel();
+          reject(error);
+        },
+      );
+    });
   }
 
   async function bypass(read: Read): Promise<Outcome> {
@@ -451,7 +518,8 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
     }
   }
 
-  function report(resource: string, status: XCacheStatus, scope: 'local' | 'fleet'): void {
+  /** `scope` is where a COALESCED read waited, or `timeout` for a STALE-ERROR served after `softTimeoutMs`. */
+  function report(resource: string, status: XCacheStatus, scope: 'local' | 'fleet' | 'timeout'): void {
     switch (status) {
       case 'HIT-L1': {
         // The event of every L1 hit: one frozen object per resource (a small set; a bounded memo).
@@ -469,9 +537,9 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
       case 'STALE':
         return safeRecord(observer, { type: 'stale', reason: 'swr', resource });
       case 'STALE-ERROR':
-        return safeRecord(observer, { type: 'stale', reason: 'error', resource });
+        return safeRecord(observer, { type: 'stale', reason: scope === 'timeout' ? 'timeout' : 'error', resource });
       case 'COALESCED':
-        return safeRecord(observer, { type: 'coalesced', scope, resource });
+        return safeRecord(observer, { type: 'coalesced', scope: scope === 'fleet' ? 'fleet' : 'local', resource });
       case 'BYPASS':
         return safeRecord(observer, { type: 'bypass', resource });
     }
@@ -482,7 +550,7 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
       const started = performance.now();
       const timing: Timing = { kvMs: 0, computeMs: 0 };
       const finish = (entry: Envelope, status: XCacheStatus, scope: 'local' | 'fleet' = 'local', error?: unknown): CacheResult => {
-        report(key.resource, status, scope);
+        report(key.resource, status, error instanceof SoftTimeoutError ? 'timeout' : scope);
         const result: CacheResult = {
           value: entry.body,
           etag: entry.etag,
@@ -496,7 +564,15 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
 
       let stamp = generations.peek(key.group);
       if (stamp === undefined) stamp = await timedKv(timing, () => generations.current(key.group));
-      const read: Read = { key, run, policy: callOptions.policy, stamp, timing, id: `${key.key}|${stamp.kvGen}|${stamp.epoch}` };
+      const read: Read = {
+        key,
+        run,
+        policy: callOptions.policy,
+        stamp,
+        timing,
+        id: `${key.key}|${stamp.kvGen}|${stamp.epoch}`,
+        lastGood: callOptions.lastGood,
+      };
 
       try {
         if (callOptions.bypass) return finish((await bypass(read)).entry, 'BYPASS');
@@ -514,9 +590,11 @@ export function createTieredCache(options: TieredCacheOptions = {}): TieredCache
           if (current && t < cached.graceUntil) fallback = cached;
           else l1.delete(key.key);
         }
+        if (fallback === undefined && read.lastGood !== undefined) fallback = inGraceInL1(read, read.lastGood);
 
         const { promise, leader } = loads.run(read.id, () => load(read, fallback));
-        const outcome = await promise;
+        // A read holding a copy in grace never waits longer than the soft timeout for the load.
+        const outcome = await (fallback === undefined ? promise : orCopyAfterSoftTimeout(read, promise, fallback));
         if (!leader && (outcome.status === 'MISS' || outcome.status === 'HIT-L2' || outcome.status === 'COALESCED')) {
           return finish(outcome.entry, 'COALESCED', 'local');
         }

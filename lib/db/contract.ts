@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { laneOf, laneValue, nearestRank } from '../analytics/index.js';
-import { DbError } from './errors.js';
+import { rejection } from './testing.js';
 import type { Db, Json, RpcName, RunInput, SqlDb, Timestamp, Uuid } from './types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -75,15 +75,6 @@ async function allPages<T extends { created_at: string; id: string }>(
     cursor = { p_before_created_at: last.created_at, p_before_id: last.id };
   }
   throw new Error('pagination did not terminate');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DbError> {
-  const error = await promise.then(
-    () => new Error('expected the call to reject'),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DbError);
-  return error as DbError;
 }
 
 /** PGlite's clock has millisecond resolution: wait for it to move so creation order is observable. */

@@ -9,11 +9,13 @@ export async function createDb(config: DbConfig): Promise<Db> {
   switch (config.kind) {
     case 'supabase': {
       const { createSupabaseDb } = await import('./supabase.js');
-      return createSupabaseDb({ url: config.url, serviceRoleKey: config.serviceRoleKey });
+      return createSupabaseDb({ url: config.url, serviceRoleKey: config.serviceRoleKey, timeoutMs: config.timeoutMs });
     }
     case 'postgres': {
       const { createPostgresDb } = await import('./postgres.js');
-      return createPostgresDb({ url: config.url, poolMax: config.poolMax });
+      const { url, poolMax, connectTimeoutMs, statementTimeoutMs } = config;
+      // Unset (a hand-built config), each adapter applies its own default, the same as the environment's.
+      return createPostgresDb({ url, poolMax, connectTimeoutMs, statementTimeoutMs });
     }
     case 'pglite': {
       const { createPgliteDb } = await import('./pglite.js');

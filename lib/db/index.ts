@@ -1,2 +1,2 @@
 export type * from './types.js';
-export { DbError } from './errors.js';
+export { DbError, type DbErrorOptions } from './errors.js';

@@ -7,8 +7,9 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import { migrate } from './migrations.js';
+import { DbError } from './errors.js';
 import { buildRpcStatement, toDbError } from './sql-rpc.js';
-import type { RpcArgs, RpcName, RpcRow, SqlDb } from './types.js';
+import type { RpcArgs, RpcName, RpcOptions, RpcRow, SqlDb } from './types.js';
 
 export interface PgliteDbOptions {
   /**
@@ -49,8 +50,11 @@ export async function createPgliteDb(options: PgliteDbOptions = {}): Promise<Sql
 
   const db: SqlDb = {
     kind: 'pglite',
-    async rpc<N extends RpcName>(name: N, args: RpcArgs<N>): Promise<RpcRow<N>[]> {
+    // PGlite runs in this process and cannot cancel a query: a `signal` is honoured before the call only
+    // (the guarded Db stops waiting when the budget is spent).
+    async rpc<N extends RpcName>(name: N, args: RpcArgs<N>, callOptions?: RpcOptions): Promise<RpcRow<N>[]> {
       const statement = buildRpcStatement(name, args);
+      if (callOptions?.signal?.aborted) throw new DbError(name, 'timeout', `${name} was abandoned before it ran`);
       try {
         const result = await pg.query<{ r: RpcRow<N> }>(statement.text, statement.params);
         return result.rows.map((row) => row.r);

@@ -1,12 +1,16 @@
 /**
  * The `SqlDb` for a PostgreSQL server reached over TCP (`DATABASE_URL`):
- * a postgres.js pool with prepared statements, sessions pinned to UTC.
+ * a postgres.js pool with prepared statements, sessions pinned to UTC, a
+ * connect timeout, a server-side statement timeout for RPCs and a capped
+ * reconnect delay. An RPC whose `signal` aborts leaves the pool's queue at
+ * once when it was not sent yet (`mayHaveCommitted: false`).
  *
  * Node-only adapter module (TCP sockets).
  */
 import postgres from 'postgres';
+import { DbError } from './errors.js';
 import { buildRpcStatement, toDbError } from './sql-rpc.js';
-import type { RpcArgs, RpcName, RpcRow, SqlDb } from './types.js';
+import type { RpcArgs, RpcName, RpcOptions, RpcRow, SqlDb } from './types.js';
 
 export interface PostgresDbOptions {
   /** `postgres://user:password@host:port/database`, with `?sslmode=require` where needed. */
@@ -28,15 +32,31 @@ export interface PostgresDbOptions {
    */
   idleTimeoutMs?: number;
   /**
-   * Give up opening a connection after this long; the call rejects with `DbError` `connection`.
-   * @default 10_000
+   * Give up opening a connection after this long; the call rejects with
+   * `DbError` `connection`. Keep it below the call's time budget (guarded.ts),
+   * so an unreachable server shows up as a failed connection, which the
+   * circuit breaker counts, rather than as a call cancelled in the queue, which it does not.
+   * @default 1_000
    */
   connectTimeoutMs?: number;
   /**
-   * Server-side `statement_timeout`; a slower call rejects with `DbError` `57014`. Null leaves the server's setting.
-   * @default null
+   * Server-side `statement_timeout` of RPCs: Postgres cancels a slower call
+   * itself (`DbError` `57014`, nothing committed), so the server stops working
+   * on a call no one waits for. Raw `exec` and `query` (migrations, seeding)
+   * run on a pool of their own without it. Null leaves the server's setting;
+   * use null behind a pooler that refuses startup parameters, and set the
+   * timeout on the role instead (`alter role … set statement_timeout`).
+   * @default 1_000
    */
   statementTimeoutMs?: number | null;
+  /**
+   * Longest wait before reconnecting after a failed connection, in ms.
+   * postgres.js backs off exponentially up to 20 s by default, so a call made
+   * after the server came back could wait that long; the circuit breaker,
+   * not the driver, is what keeps a down server from being hammered.
+   * @default 500
+   */
+  maxReconnectDelayMs?: number;
   /**
    * `application_name` shown in `pg_stat_activity`.
    * @default 'iris'
@@ -73,6 +93,9 @@ const passTextThrough = {
   },
 };
 
+/** A postgres.js query exposes no state in its types; `state` is set once the query is written to a connection. */
+const wasSent = (query: object) => (query as { state?: unknown }).state != null;
+
 /**
  * Opens a lazy pool (no connection until the first call).
  * @example
@@ -80,52 +103,85 @@ const passTextThrough = {
  */
 export function createPostgresDb(options: PostgresDbOptions): SqlDb {
   const prepare = options.prepare ?? true;
-  const sql = postgres(options.url, {
-    max: options.poolMax ?? 10,
-    prepare,
-    idle_timeout: (options.idleTimeoutMs ?? 30_000) / 1000,
-    connect_timeout: (options.connectTimeoutMs ?? 10_000) / 1000,
-    onnotice: () => {},
-    // Iris uses no array types; skipping the lookup saves a round trip per new connection.
-    fetch_types: false,
-    types: passTextThrough,
-    connection: {
-      TimeZone: 'UTC',
-      application_name: options.applicationName ?? 'iris',
-      ...(options.statementTimeoutMs == null ? {} : { statement_timeout: options.statementTimeoutMs }),
-    },
-  });
+  const statementTimeoutMs = options.statementTimeoutMs === undefined ? 1_000 : options.statementTimeoutMs;
+  const maxReconnectDelayS = (options.maxReconnectDelayMs ?? 500) / 1000;
+  const pool = (statementTimeout: number | null) =>
+    postgres(options.url, {
+      max: options.poolMax ?? 10,
+      prepare,
+      idle_timeout: (options.idleTimeoutMs ?? 30_000) / 1000,
+      connect_timeout: (options.connectTimeoutMs ?? 1_000) / 1000,
+      // postgres.js's own curve (3^n / 100 s, jittered), capped.
+      backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, maxReconnectDelayS),
+      onnotice: () => {},
+      // Iris uses no array types; skipping the lookup saves a round trip per new connection.
+      fetch_types: false,
+      types: passTextThrough,
+      connection: {
+        TimeZone: 'UTC',
+        application_name: options.applicationName ?? 'iris',
+        ...(statementTimeout === null ? {} : { statement_timeout: statementTimeout }),
+      },
+    });
+  const sql = pool(statementTimeoutMs);
+  // Migrations and seeding may run longer than any RPC: their own pool, opened on first use, without the timeout.
+  let rawSql: ReturnType<typeof pool> | undefined = statementTimeoutMs === null ? sql : undefined;
+  const raw = () => (rawSql ??= pool(null));
   let closing: Promise<void> | undefined;
 
   return {
     kind: 'postgres',
-    async rpc<N extends RpcName>(name: N, args: RpcArgs<N>): Promise<RpcRow<N>[]> {
+    async rpc<N extends RpcName>(name: N, args: RpcArgs<N>, callOptions?: RpcOptions): Promise<RpcRow<N>[]> {
       const statement = buildRpcStatement(name, args);
-      try {
-        const rows = await sql.unsafe<{ r: RpcRow<N> }[]>(statement.text, statement.params, { prepare });
-        return rows.map((row) => row.r);
-      } catch (error) {
-        throw toDbError(name, error);
-      }
+      const signal = callOptions?.signal;
+      if (signal?.aborted) throw abandoned(name, false);
+      const query = sql.unsafe<{ r: RpcRow<N> }[]>(statement.text, statement.params, { prepare });
+      const rows = await new Promise<{ r: RpcRow<N> }[]>((resolve, reject) => {
+        const onAbort = () => {
+          const sent = wasSent(query);
+          // A query still waiting for a connection leaves the queue at once and never runs. A sent one is
+          // left to the server's statement_timeout: a cancel request needs a new connection, and with the
+          // server down it would only fail.
+          if (!sent) query.cancel();
+          reject(abandoned(name, sent));
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        query.then(
+          (result) => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve(result);
+          },
+          (error: unknown) => {
+            signal?.removeEventListener('abort', onAbort);
+            reject(toDbError(name, error, 'XX000', wasSent(query)));
+          },
+        );
+      });
+      return rows.map((row) => row.r);
     },
     async exec(text: string): Promise<void> {
       try {
-        await sql.unsafe(text).simple();
+        await raw().unsafe(text).simple();
       } catch (error) {
         throw toDbError('exec', error);
       }
     },
     async query<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
       try {
-        const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare });
+        const rows = await raw().unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare });
         return [...rows] as T[];
       } catch (error) {
         throw toDbError('query', error);
       }
     },
     close(): Promise<void> {
-      closing ??= sql.end({ timeout: 5 });
+      closing ??= Promise.all([sql.end({ timeout: 5 }), rawSql && rawSql !== sql ? rawSql.end({ timeout: 5 }) : undefined]).then(() => undefined);
       return closing;
     },
   };
+}
+
+/** The call's budget ran out (its signal was aborted); `sent` says whether the statement had gone out. */
+function abandoned(fn: string, sent: boolean): DbError {
+  return new DbError(fn, 'timeout', `${fn} was abandoned: no answer within its time budget${sent ? '' : ' (never sent)'}`, { mayHaveCommitted: sent });
 }

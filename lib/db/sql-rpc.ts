@@ -44,25 +44,32 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const ARG_NAME = /^p_[a-z0-9_]+$/;
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 
-/** Codes meaning the server cannot be reached, dropped the connection or is shutting down. */
-const CONNECTION_CODES = new Set([
+/** Codes meaning the server could not be reached or refused the connection: the call was never sent. */
+const REFUSED_CODES = new Set([
   'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
   'ENOTFOUND',
   'EAI_AGAIN',
   'EHOSTUNREACH',
   'ENETUNREACH',
   'CONNECT_TIMEOUT',
+  // cannot_connect_now: the server is starting up or shutting down and takes no new sessions.
+  '57P03',
+]);
+
+/**
+ * Codes meaning the connection was lost or the server is going away (admin
+ * or crash shutdown): an outage, not a refusal of the call, and for a call
+ * already sent its outcome is unknown.
+ */
+const LOST_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
   'CONNECTION_CLOSED',
   'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
-  // SQLSTATEs of a server going away or not up yet (admin_shutdown,
-  // crash_shutdown, cannot_connect_now): an outage, not a refusal of the call.
   '57P01',
   '57P02',
-  '57P03',
 ]);
 
 /** A statement ready for a driver: text with `$n` placeholders and text (or null) parameters. */
@@ -110,14 +117,18 @@ function encodeArg(arg: string, value: unknown): string | null {
 
 /**
  * Maps whatever a driver threw to a `DbError`: `connection` when the server
- * could not be reached, the SQLSTATE when Postgres answered, else `fallback`
- * (a client-side failure). The original error is the cause.
+ * could not be reached or the connection was lost, the SQLSTATE when Postgres
+ * answered, else `fallback` (a client-side failure). The original error is the
+ * cause. `sent` says whether the statement had gone out: only a sent call whose
+ * connection was lost may have committed (an error Postgres answered rolls the
+ * one statement back).
  */
-export function toDbError(fn: string, error: unknown, fallback = 'XX000'): DbError {
+export function toDbError(fn: string, error: unknown, fallback = 'XX000', sent = true): DbError {
   if (error instanceof DbError) return error;
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
   const message = error instanceof Error ? error.message : String(error);
   // Connection codes first: 'EPIPE' would otherwise pass for a SQLSTATE.
-  const sqlState = CONNECTION_CODES.has(code) ? 'connection' : SQLSTATE.test(code) ? code : fallback;
-  return new DbError(fn, sqlState, message, { cause: error });
+  const lost = LOST_CODES.has(code);
+  const sqlState = lost || REFUSED_CODES.has(code) ? 'connection' : SQLSTATE.test(code) ? code : fallback;
+  return new DbError(fn, sqlState, message, { cause: error, mayHaveCommitted: sent && lost });
 }

@@ -223,7 +223,35 @@ describe('createSupabaseDb', () => {
 
     expect(error.sqlState).toBe('connection');
     expect(error.unavailable).toBe(true);
+    expect(error.mayHaveCommitted).toBe(false);
     expect(JSON.stringify(error.cause)).toContain('ECONNREFUSED');
+  });
+
+  it('says whether a gateway error may hide a committed call: not after a 503, maybe after a 502 or 504', async () => {
+    for (const [status, mayHaveCommitted] of [
+      [503, false],
+      [502, true],
+      [504, true],
+    ] as const) {
+      reply = text(status, 'text/html', '<html>gateway</html>');
+      const error = await rejection(db().rpc('ingest_runs', { p_project_id: PROJECT, p_runs: [] }));
+      expect(error.unavailable, String(status)).toBe(true);
+      expect(error.mayHaveCommitted, String(status)).toBe(mayHaveCommitted);
+    }
+  });
+
+  it('aborts the request when the call is aborted, and says the call may have committed', async () => {
+    const hanging: ServerResponse[] = [];
+    reply = (res) => hanging.push(res);
+    const controller = new AbortController();
+
+    const call = rejection(db().rpc('ingest_runs', { p_project_id: PROJECT, p_runs: [] }, { signal: controller.signal }));
+    while (hanging.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    const error = await call;
+    for (const res of hanging) res.destroy();
+
+    expect(error).toMatchObject({ sqlState: 'timeout', unavailable: true, mayHaveCommitted: true });
   });
 
   it('rejects with sqlState timeout when PostgREST does not answer within timeoutMs', async () => {

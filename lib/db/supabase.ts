@@ -1,6 +1,6 @@
 import { createClient, type WebSocketLikeConstructor } from '@supabase/supabase-js';
 import { DbError } from './errors.js';
-import type { Db, RpcArgs, RpcName, RpcRow } from './types.js';
+import type { Db, RpcArgs, RpcName, RpcOptions, RpcRow } from './types.js';
 
 /**
  * The Supabase adapter: every RPC is a `POST /rest/v1/rpc/<name>` to
@@ -15,6 +15,10 @@ import type { Db, RpcArgs, RpcName, RpcRow } from './types.js';
  * - `timeout` when `timeoutMs` passed first, or a gateway answered 504;
  * - `http_<status>` for any other answer without a code (for example a 401
  *   from the API gateway for a wrong key).
+ *
+ * `mayHaveCommitted` is true when the request may have been processed without
+ * its answer arriving: a timeout or abort, a fetch that failed, a gateway's
+ * 502 or 504. An answer with a code means PostgREST rolled the call back.
  */
 export interface SupabaseDbOptions {
   /** Project URL, for example `https://abcd.supabase.co`; PostgREST lives under `/rest/v1`. */
@@ -22,9 +26,10 @@ export interface SupabaseDbOptions {
   /** Service-role key, sent as `apikey` and `Authorization: Bearer`. Bypasses RLS: server side only. */
   serviceRoleKey: string;
   /**
-   * Deadline for one RPC, in milliseconds; when it passes the request is
-   * aborted and the call rejects with `sqlState: 'timeout'`.
-   * @default 10_000
+   * Client-side deadline for one RPC, in milliseconds; when it passes the
+   * fetch is aborted and the call rejects with `sqlState: 'timeout'`. The
+   * per-call `signal` (the guarded Db's budget) aborts it too, whichever comes first.
+   * @default 1_500
    */
   timeoutMs?: number;
   /** The fetch every request goes through (tests, tracing). @default globalThis.fetch */
@@ -44,6 +49,7 @@ const POSTGREST_CODE = /^PGRST\d+$/;
 // postgrest-js renders a rejected fetch as `${error.name}: ${error.message}`;
 // AbortSignal.timeout() rejects with a DOMException named TimeoutError.
 const ABORTED = /^(TimeoutError|AbortError)\b/;
+const REFUSED = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\b/;
 
 /**
  * Supabase Realtime is never used, but supabase-js 2.109 builds a realtime
@@ -58,7 +64,7 @@ const NoRealtimeWebSocket = class {
 } as unknown as WebSocketLikeConstructor;
 
 function validate(options: SupabaseDbOptions): Required<Omit<SupabaseDbOptions, 'fetch'>> {
-  const { url, serviceRoleKey, timeoutMs = 10_000 } = options;
+  const { url, serviceRoleKey, timeoutMs = 1_500 } = options;
   if (!/^https?:\/\/[^/]/.test(url)) throw new TypeError(`SupabaseDbOptions.url must be an http(s) URL, got "${url}"`);
   if (!serviceRoleKey) throw new TypeError('SupabaseDbOptions.serviceRoleKey must not be empty');
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
@@ -75,11 +81,15 @@ function toDbError(fn: string, status: number, error: PostgrestFailure): DbError
   }
   if (status === 0) {
     const sqlState = ABORTED.test(message) ? 'timeout' : 'connection';
-    return new DbError(fn, sqlState, `Supabase did not answer ${fn}: ${message}`, { cause: error });
+    // postgrest-js puts the fetch failure's cause in `details`: a refused connection never carried the request.
+    const refused = sqlState === 'connection' && REFUSED.test(error.details ?? '');
+    return new DbError(fn, sqlState, `Supabase did not answer ${fn}: ${message}`, { cause: error, mayHaveCommitted: !refused });
   }
   const sqlState = status === 502 || status === 503 ? 'connection' : status === 504 ? 'timeout' : `http_${status}`;
   const excerpt = message.length > 200 ? `${message.slice(0, 200)}...` : message;
-  return new DbError(fn, sqlState, `Supabase answered HTTP ${status} to ${fn}: ${excerpt}`, { cause: error });
+  // A 503 means the gateway had nothing to hand the request to; a 502 or 504, that it may have been processed.
+  const mayHaveCommitted = status === 502 || status === 504;
+  return new DbError(fn, sqlState, `Supabase answered HTTP ${status} to ${fn}: ${excerpt}`, { cause: error, mayHaveCommitted });
 }
 
 /**
@@ -101,11 +111,11 @@ export function createSupabaseDb(options: SupabaseDbOptions): Db {
 
   return {
     kind: 'supabase',
-    async rpc<N extends RpcName>(name: N, args: RpcArgs<N>): Promise<RpcRow<N>[]> {
+    async rpc<N extends RpcName>(name: N, args: RpcArgs<N>, callOptions?: RpcOptions): Promise<RpcRow<N>[]> {
       if (closed) throw new DbError(name, 'connection', `Cannot call ${name}: this Supabase Db is closed`);
-      const { data, error, status } = await client
-        .rpc(name, args as Record<string, unknown>)
-        .abortSignal(AbortSignal.timeout(timeoutMs));
+      const deadline = AbortSignal.timeout(timeoutMs);
+      const signal = callOptions?.signal ? AbortSignal.any([deadline, callOptions.signal]) : deadline;
+      const { data, error, status } = await client.rpc(name, args as Record<string, unknown>).abortSignal(signal);
       if (error) throw toDbError(name, status, error);
       // Every Iris RPC returns a set, which PostgREST sends as a JSON array.
       if (data === null || data === undefined) return [];

@@ -332,6 +332,18 @@ export type RpcName = keyof RpcMap;
 export type RpcArgs<N extends RpcName> = RpcMap[N]['args'];
 export type RpcRow<N extends RpcName> = RpcMap[N]['row'];
 
+/** Per-call options of `Db.rpc`. */
+export interface RpcOptions {
+  /**
+   * Abandons the call when aborted: the call rejects with a `DbError`
+   * `timeout` whose `mayHaveCommitted` says whether it had been sent. An
+   * adapter that can cancels the work too (postgres.js cancels the query,
+   * supabase-js aborts the fetch); PGlite cannot, and only stops waiting.
+   * The guarded Db (guarded.ts) aborts it when the call's time budget is spent.
+   */
+  signal?: AbortSignal;
+}
+
 /** The port every adapter implements. */
 export interface Db {
   /** Which adapter this is, for logs and metrics labels. */
@@ -340,7 +352,7 @@ export interface Db {
    * Calls `public.<name>(<arg> => <value>, ...)` and returns its rows as JSON.
    * Rejects with a `DbError` when the database refuses the call.
    */
-  rpc<N extends RpcName>(name: N, args: RpcArgs<N>): Promise<RpcRow<N>[]>;
+  rpc<N extends RpcName>(name: N, args: RpcArgs<N>, options?: RpcOptions): Promise<RpcRow<N>[]>;
   /** Releases connections. Safe to call twice. */
   close(): Promise<void>;
 }

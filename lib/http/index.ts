@@ -5,7 +5,6 @@ export { json, respond } from './respond.js';
 export {
   defineRoute,
   templatePattern,
-  toHttpError,
   type Access,
   type AnyMethod,
   type AppEnv,
@@ -18,4 +17,5 @@ export {
   type RouteHandler,
   type WebHandler,
 } from './route.js';
+export { isDataError, isOutage, toHttpError, type DatabaseUnavailableDetails, type ErrorLogLevel, type MappedError } from './error-map.js';
 export { toIssues, validate, queryObject, type ValidationIssue } from './validate.js';

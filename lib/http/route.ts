@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import {
   bearerToken,
   looksLikeApiKey,
@@ -9,18 +8,10 @@ import {
   type ProjectContext,
 } from '../auth/index.js';
 import { DbError } from '../db/errors.js';
-import {
-  HttpError,
-  internalError,
-  methodNotAllowed,
-  notFound,
-  serviceUnavailable,
-  unauthorized,
-  unprocessable,
-  conflict,
-} from '../errors.js';
+import { HttpError, internalError, methodNotAllowed, notFound, serviceUnavailable, unauthorized } from '../errors.js';
 import { clientIp, rateLimitHeaders, ruleForIp, ruleForKey, type RateLimitDecision, type RateLimitRule } from '../rate-limit/index.js';
 import { getServices, startedServices, type Services } from '../services.js';
+import { toHttpError } from './error-map.js';
 import { appendVary, corsHeaders, NO_STORE, requestIdFrom, SECURITY_HEADERS } from './headers.js';
 import { json, respond } from './respond.js';
 
@@ -148,12 +139,22 @@ export function defineRoute(definition: RouteDefinition): Route {
   );
   app.onError((error, c) => renderError(error, c));
 
-  const fetch = (request: Request, bindings: RouteBindings = {}) => app.fetch(vercelPathToUrl(request, paramNames), bindings);
+  const fetch = (request: Request, bindings: RouteBindings = {}): MaybePromise<Response> => {
+    try {
+      return app.fetch(vercelPathToUrl(request, paramNames), bindings);
+    } catch (error) {
+      // Hono renders whatever a handler throws; this is for what throws before it runs.
+      return lastResortError(request, error);
+    }
+  };
   const handler: WebHandler = (request) => Promise.resolve(fetch(request));
   const handlers = Object.fromEntries(ALL_METHODS.map((m) => [m, handler])) as Record<AnyMethod, WebHandler>;
 
   return { path, access, allow, fetch, handlers };
 }
+
+/** Methods `new Request()` refuses (Fetch standard, "forbidden methods"); Node's adapter still hands TRACE to a route. */
+const UNCONSTRUCTIBLE_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 
 /**
  * Vercel may hand a dynamic route's function the file path (`/api/x/[id]`) with
@@ -162,6 +163,9 @@ export function defineRoute(definition: RouteDefinition): Route {
  */
 function vercelPathToUrl(request: Request, paramNames: string[]): Request {
   if (paramNames.length === 0 || !request.url.includes('%5B') && !request.url.includes('[')) return request;
+  // The Fetch standard forbids these in `new Request()` (it throws), so such a request cannot be rebuilt.
+  // It needs no rebuilding: no route answers them, and `[param]` matches the template, so it gets the JSON 405.
+  if (UNCONSTRUCTIBLE_METHODS.has(request.method.toUpperCase())) return request;
   const url = new URL(request.url);
   let path = decodeURIComponent(url.pathname);
   for (const name of paramNames) {
@@ -352,36 +356,28 @@ function accessCheck(kind: Access): (c: RouteContext) => MaybePromise<void> {
   };
 }
 
-/** Maps any error to Iris's one error shape. Unknown errors are logged once and leak nothing. */
-export function toHttpError(error: unknown): { http: HttpError; log: boolean } {
-  // A 5xx built by Iris itself (the cache's 503 when the database fails) carries its cause: log it.
-  if (error instanceof HttpError) return { http: error, log: error.status >= 500 };
-  if (error instanceof DbError) {
-    if (error.unavailable) {
-      return { http: serviceUnavailable('database_unavailable', 'The database is unavailable; retry shortly.'), log: true };
-    }
-    if (error.sqlState === '23505') return { http: conflict('conflict', 'A resource with these values already exists.'), log: false };
-    if (error.sqlState === '23503') return { http: notFound('A referenced resource does not exist.', 'reference_not_found'), log: false };
-    // Class 22 (data exception) and 23 (integrity) mean the database refused a value
-    // the schemas let through: the client's input, so a 4xx, but log it to tighten the schema.
-    if (error.sqlState.startsWith('22') || error.sqlState.startsWith('23')) {
-      return { http: unprocessable('The database rejected a value in the request.', { sqlState: error.sqlState }), log: true };
-    }
-  }
-  if (error instanceof HTTPException) {
-    return { http: new HttpError(error.status, 'http_error', error.message || 'Request failed.'), log: error.status >= 500 };
-  }
-  return { http: internalError(), log: true };
-}
-
+/** Renders any error in Iris's one error shape. Unknown errors are logged once and leak nothing. */
 function renderError(error: unknown, c: RouteContext): Response {
-  const { http, log } = toHttpError(error);
+  const { http, log } = toHttpError(error, c.req.method);
   const requestId = c.get('requestId') ?? crypto.randomUUID();
   if (log) {
     const logger = c.get('services')?.log;
-    const fields = { requestId, route: c.req.routePath, method: c.req.method, status: http.status, error };
-    if (logger) logger.error('request failed', fields);
-    else console.error(JSON.stringify({ level: 'error', message: 'request failed', requestId, error: String(error) }));
+    const fields: Record<string, unknown> = { requestId, route: c.req.routePath, method: c.req.method, status: http.status };
+    // A value the database refused is logged by where it failed, never by what the client sent.
+    if (log === 'warn' && error instanceof DbError) Object.assign(fields, { fn: error.fn, sqlState: error.sqlState });
+    else fields.error = error;
+    if (logger) logger[log]('request failed', fields);
+    else console.error(JSON.stringify({ level: log, message: 'request failed', requestId, status: http.status }));
   }
   return json(c, http.toBody(requestId), http.status, { ...http.headers, 'Cache-Control': NO_STORE });
+}
+
+/** The error shape and headers without a route context: for a request that failed before Hono could take it. */
+function lastResortError(request: Request, error: unknown): Response {
+  const requestId = requestIdFrom(request.headers.get('x-request-id'));
+  console.error(JSON.stringify({ level: 'error', message: 'request failed before routing', requestId, error: String(error) }));
+  return new Response(JSON.stringify(internalError().toBody(requestId)), {
+    status: 500,
+    headers: { ...SECURITY_HEADERS, 'X-Request-Id': requestId, 'Content-Type': 'application/json', 'Cache-Control': NO_STORE },
+  });
 }

@@ -1,7 +1,7 @@
 import { checkPointBudget, statsWindow, toSeries } from '../analytics/index.js';
 import { defineRoute, parseQuery } from '../http/index.js';
 import { BREAKDOWN_SORTS, BreakdownQuery, GROUPINGS, METRICS, TimeseriesQuery } from '../schemas/index.js';
-import { respondCached } from './cached.js';
+import { lastGoodOfDefaultWindow, respondCached } from './cached.js';
 import { present } from './present.js';
 import { hourWindow } from './stats.js';
 
@@ -35,7 +35,7 @@ export const timeseriesRoute = defineRoute({
           p_top: params.top,
         });
         return { projectId, ...params, ...(grouped ? {} : { top: null }), series: toSeries(rows) };
-      });
+      }, lastGoodOfDefaultWindow(query, { fn: 'timeseries', metric: query.metric, interval: query.interval, groupBy: query.groupBy, top: params.top }));
     },
   },
 });
@@ -69,7 +69,7 @@ export const breakdownRoute = defineRoute({
           totalGroups: rows[0]?.total_groups ?? 0,
           data: rows.map(({ value, total_groups: _, ...row }) => ({ group: value, ...present(row) })),
         };
-      });
+      }, lastGoodOfDefaultWindow(query, { fn: 'breakdown', by: query.by, sort: query.sort, order: query.order, limit: query.limit }));
     },
   },
 });

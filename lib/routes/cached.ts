@@ -1,5 +1,6 @@
 import { bearerToken, sha256Hex, timingSafeEqualString } from '../auth/index.js';
-import { CACHE_POLICIES, cacheKey, type CachedResource, type CacheKey, type CacheParams } from '../cache/index.js';
+import { CACHE_POLICIES, cacheKey, SoftTimeoutError, type CachedResource, type CacheKey, type CacheParams } from '../cache/index.js';
+import { DbError } from '../db/errors.js';
 import {
   cachedResponseHeaders,
   etagFor,
@@ -55,6 +56,26 @@ async function privilegedBypass(c: RouteContext): Promise<boolean> {
   return timingSafeEqualString(a, b);
 }
 
+/** Options of `respondCached`. */
+export interface RespondCachedOptions {
+  /**
+   * Parameters of a stable key the value is also kept under, served when the
+   * compute fails with no copy of this request's key in grace: for windows
+   * that end "now", whose key changes as time passes. @default none
+   */
+  lastGood?: CacheParams;
+}
+
+/**
+ * "The last 24 h" (a window with neither `from` nor `to`) ends now, so its
+ * cache key changes as time passes and would never have a copy to fall back
+ * on: it keeps a last-good copy under one stable key made of `params` (the
+ * route's parameters other than the window), which its grace applies to (issue 11).
+ */
+export function lastGoodOfDefaultWindow(query: { from?: string; to?: string }, params: CacheParams): RespondCachedOptions {
+  return query.from === undefined && query.to === undefined ? { lastGood: { ...params, window: 'default' } } : {};
+}
+
 /**
  * Answers a GET from the two-tier cache: the body is computed (serialised)
  * once per cache fill and sent byte for byte; the ETag was computed with it.
@@ -71,6 +92,7 @@ export function respondCached(
   resource: Exclude<CachedResource, 'auth'>,
   params: CacheParams,
   compute: () => Promise<unknown>,
+  options: RespondCachedOptions = {},
 ): MaybePromise<Response> {
   const key = cacheKey(c.get('project').id, resource, params);
   const plain =
@@ -79,7 +101,8 @@ export function respondCached(
     const hit = c.get('services').cache.peek(key);
     if (hit) return cachedResponse(c, resource, hit.value, hit.etag, hit.status, hit.ageMs, hit.timings.totalMs, 0);
   }
-  return respondFromCache(c, resource, key, compute);
+  const lastGood = options.lastGood === undefined ? undefined : cacheKey(key.project, resource, options.lastGood);
+  return respondFromCache(c, resource, key, compute, lastGood);
 }
 
 async function respondFromCache(
@@ -87,6 +110,7 @@ async function respondFromCache(
   resource: Exclude<CachedResource, 'auth'>,
   key: CacheKey,
   compute: () => Promise<unknown>,
+  lastGood: CacheKey | undefined,
 ): Promise<Response> {
   const { cache } = c.get('services');
   const serialise = async () => JSON.stringify(await compute());
@@ -97,9 +121,14 @@ async function respondFromCache(
     return cachedResponse(c, resource, body, await etagFor(body, key.key), 'BYPASS', 0, 0, dbMs);
   }
   const revalidate = requestCacheDirectives(c.req.header('cache-control') ?? null, c.req.header('pragma') ?? null).revalidate;
-  const result = await cache.getOrCompute(key, serialise, { policy: CACHE_POLICIES[resource], bypass: revalidate });
+  const result = await cache.getOrCompute(key, serialise, { policy: CACHE_POLICIES[resource], bypass: revalidate, lastGood });
   if (result.error !== undefined) {
-    c.get('services').log.warn('served a stale value after a failed refresh', { requestId: c.get('requestId'), resource, error: result.error });
+    // Counted either way (cache_stale_served_total). The expected degradations, a database known to be down
+    // or slow, are logged once by the circuit, not per request; anything else is worth a warning.
+    const expected = result.error instanceof SoftTimeoutError || (result.error instanceof DbError && result.error.unavailable);
+    const fields = { requestId: c.get('requestId'), resource, error: result.error };
+    if (expected) c.get('services').log.debug('served a stale value after a failed refresh', fields);
+    else c.get('services').log.warn('served a stale value after a failed refresh', fields);
   }
   const { computeMs, totalMs } = result.timings;
   return cachedResponse(c, resource, result.value, result.etag, result.status, result.ageMs, Math.max(0, totalMs - computeMs), computeMs);

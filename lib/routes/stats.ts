@@ -1,7 +1,7 @@
 import { statsWindow } from '../analytics/index.js';
 import { defineRoute, parseQuery, type RouteContext } from '../http/index.js';
 import { StatsQuery } from '../schemas/index.js';
-import { respondCached } from './cached.js';
+import { lastGoodOfDefaultWindow, respondCached } from './cached.js';
 import { present } from './present.js';
 
 /**
@@ -36,7 +36,7 @@ function statsRoute(path: string, fn: 'get_token_stats' | 'get_performance_stats
         return respondCached(c, 'stats', { fn, ...range }, async () => {
           const rows = await db.rpc(fn, { p_project_id: projectId, p_from: range.from, p_to: range.to });
           return { projectId, ...range, ...splitTotals(rows) };
-        });
+        }, lastGoodOfDefaultWindow(query, { fn }));
       },
     },
   });

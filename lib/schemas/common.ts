@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pgTimestampMs, TIMESTAMP_RULE } from './timestamp.js';
 
 /** Text Postgres can store: no NUL characters (Postgres text and jsonb reject U+0000). */
 export const text = (max: number, min = 0) =>
@@ -17,8 +18,11 @@ export const identifier = z
 
 export const uuid = z.uuid();
 
-/** A timestamp with an explicit offset or Z, such as 2026-11-24T07:00:00Z. */
-export const timestamp = z.iso.datetime({ offset: true });
+/**
+ * A timestamp with an explicit offset or Z, such as 2026-11-24T07:00:00Z, that
+ * Postgres reads as the same instant (see timestamp.ts).
+ */
+export const timestamp = z.iso.datetime({ offset: true }).refine((v) => pgTimestampMs(v) !== null, { message: TIMESTAMP_RULE });
 
 /** Any JSON value whose serialised form fits in `maxBytes`. */
 export const jsonValue = (maxBytes: number) =>
@@ -49,7 +53,6 @@ export interface Cursor {
   id: string;
 }
 
-const CURSOR_PART = /^\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:\d{2})$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function encodeCursor(cursor: Cursor): string {
@@ -66,8 +69,8 @@ export function decodeCursor(value: string): Cursor | null {
     return null;
   }
   const [createdAt, id, extra] = decoded.split('|');
-  if (extra !== undefined || !createdAt || !id || !CURSOR_PART.test(createdAt) || !UUID.test(id)) return null;
-  if (Number.isNaN(Date.parse(createdAt))) return null;
+  // The position is sent to Postgres as it is: it must be a timestamp Postgres reads (timestamp.ts).
+  if (extra !== undefined || !createdAt || !id || pgTimestampMs(createdAt) === null || !UUID.test(id)) return null;
   return { createdAt, id };
 }
 

@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { templatePattern, type Route, type RouteBindings } from '../http/index.js';
+import { NO_STORE, requestIdFrom, SECURITY_HEADERS, templatePattern, type Route, type RouteBindings } from '../http/index.js';
 
 export interface FileRoute {
   /** The api/ file, relative to the repository, e.g. `api/iris/experts/[expertId]/usage.ts`. */
@@ -96,19 +96,11 @@ export function pathOf(url: string): string {
   return url.slice(start, end);
 }
 
+/** A path no route serves: the error shape with the headers every response carries, and only a request id safe to echo. */
 function notFoundResponse(request: Request): Response {
-  const requestId = request.headers.get('x-request-id') ?? crypto.randomUUID();
+  const requestId = requestIdFrom(request.headers.get('x-request-id'));
   return Response.json(
     { error: { code: 'not_found', message: 'No such route.', requestId } },
-    {
-      status: 404,
-      headers: {
-        'X-Request-Id': requestId,
-        'Cache-Control': 'no-store',
-        'X-Content-Type-Options': 'nosniff',
-        'Referrer-Policy': 'no-referrer',
-        'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-      },
-    },
+    { status: 404, headers: { ...SECURITY_HEADERS, 'X-Request-Id': requestId, 'Cache-Control': NO_STORE } },
   );
 }

@@ -26,7 +26,7 @@ export function cacheObserver(metrics: Instruments, hasL2: boolean): CacheObserv
           break;
         case 'stale':
           metrics.cacheLookup('l1', 'stale');
-          metrics.cacheStale(event.reason === 'swr' ? 'revalidate' : 'error');
+          metrics.cacheStale(event.reason === 'swr' ? 'revalidate' : event.reason);
           break;
         case 'coalesced':
           l1Miss();

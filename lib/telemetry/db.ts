@@ -8,10 +8,10 @@ import type { Instruments } from './instruments.js';
 export function instrumentDb(db: Db, instruments: Instruments): Db {
   return {
     kind: db.kind,
-    async rpc(name, args) {
+    async rpc(name, args, options) {
       const started = performance.now();
       try {
-        const rows = await db.rpc(name, args);
+        const rows = await db.rpc(name, args, options);
         instruments.recordDb(name, true, (performance.now() - started) / 1000);
         return rows;
       } catch (error) {

@@ -57,7 +57,7 @@ export function createInstruments(options: InstrumentsOptions) {
   });
   const cacheStale = registry.counter({
     name: 'cache_stale_served_total',
-    help: 'Stale values served, by reason (revalidate: while one refresh runs; error: the refresh failed).',
+    help: 'Stale values served, by reason (revalidate: while one refresh runs; error: the refresh failed; timeout: the refresh took longer than the wait budget).',
     labelNames: ['reason'],
   });
   const kvDuration = registry.histogram({
@@ -81,6 +81,11 @@ export function createInstruments(options: InstrumentsOptions) {
     name: 'db_rpc_total',
     help: 'Database RPC calls by function and result (ok, error).',
     labelNames: ['fn', 'result'],
+  });
+  const dbRejections = registry.counter({
+    name: 'db_rejections_total',
+    help: 'Database calls that got no answer, by reason (circuit_open: not attempted, the circuit is open; timeout: no answer within the call budget; connection: unreachable, lost or shutting down).',
+    labelNames: ['reason'],
   });
   const dbDuration = registry.histogram({
     name: 'db_rpc_duration_seconds',
@@ -108,6 +113,7 @@ export function createInstruments(options: InstrumentsOptions) {
     .labels({ version: options.version })
     .set(1);
   circuitState.labels({ dependency: 'kv' }).set(0);
+  circuitState.labels({ dependency: 'db' }).set(0);
 
   const processMetrics = options.processMetrics === false ? null : registerProcessMetrics(registry);
 
@@ -151,6 +157,9 @@ export function createInstruments(options: InstrumentsOptions) {
       children.count.inc();
       children.duration.observe(seconds);
     },
+    dbRejection(reason: 'circuit_open' | 'timeout' | 'connection'): void {
+      dbRejections.labels({ reason }).inc();
+    },
     recordDb(fn: string, ok: boolean, seconds: number): void {
       dbRpc.labels({ fn, result: ok ? 'ok' : 'error' }).inc();
       dbDuration.labels({ fn }).observe(seconds);
@@ -161,7 +170,7 @@ export function createInstruments(options: InstrumentsOptions) {
     cacheCoalesced(scope: 'local' | 'fleet'): void {
       cacheCoalesced.labels({ scope }).inc();
     },
-    cacheStale(reason: 'revalidate' | 'error'): void {
+    cacheStale(reason: 'revalidate' | 'error' | 'timeout'): void {
       cacheStale.labels({ reason }).inc();
     },
     kvOperation(op: string, seconds: number): void {

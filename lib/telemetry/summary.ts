@@ -18,7 +18,15 @@ export interface JsonSummary {
   };
   cache: { hitRate: number | null; l1HitRate: number | null; l2HitRate: number | null; staleServed: number; coalesced: number };
   rateLimit: { decisions: number; blockRate: number | null };
-  database: { totalQueries: number; errorRate: number | null; p95Latency: number | null };
+  database: {
+    totalQueries: number;
+    errorRate: number | null;
+    p95Latency: number | null;
+    /** The database circuit breaker's state. */
+    circuit: CircuitStateName;
+    /** Calls that got no answer (`db_rejections_total`): refused while the circuit was open, timed out, or unreachable. */
+    unanswered: number;
+  };
   kv: { operations: number; errorRate: number | null; circuit: CircuitStateName };
   memory: { rssBytes: number | null; heapUsedBytes: number | null };
 }
@@ -38,10 +46,13 @@ function sum(snapshot: Snapshot, name: string, where: Record<string, (value: str
   return total;
 }
 
-function gauge(snapshot: Snapshot, name: string): number | null {
+/** The value of a gauge's first series whose labels match `where`. */
+function gauge(snapshot: Snapshot, name: string, where: Record<string, (value: string) => boolean> = {}): number | null {
   const metric = find(snapshot, name);
-  if (metric?.type !== 'gauge' || metric.series.length === 0) return null;
-  const value = decodeNumber(metric.series[0]!.value);
+  if (metric?.type !== 'gauge') return null;
+  const series = metric.series.find((s) => metric.labelNames.every((label, i) => where[label]?.(s.labels[i] ?? '') ?? true));
+  if (series === undefined) return null;
+  const value = decodeNumber(series.value);
   return Number.isNaN(value) ? null : value;
 }
 
@@ -89,8 +100,10 @@ export function toJsonSummary(snapshot: Snapshot, meta: { instance: string; inst
     return m?.type === 'histogram' ? m.series.reduce((n, s) => n + s.counts.reduce((a, b) => a + b, 0), 0) : 0;
   })();
   const kvErrors = sum(snapshot, 'kv_errors_total');
-  const circuitValue = gauge(snapshot, 'circuit_state') ?? 0;
-  const circuit = (Object.entries(CIRCUIT_STATE_VALUE).find(([, v]) => v === circuitValue)?.[0] ?? 'closed') as CircuitStateName;
+  const circuitOf = (dependency: string) => {
+    const value = gauge(snapshot, 'circuit_state', { dependency: is(dependency) }) ?? 0;
+    return (Object.entries(CIRCUIT_STATE_VALUE).find(([, v]) => v === value)?.[0] ?? 'closed') as CircuitStateName;
+  };
 
   return {
     instance: meta.instance,
@@ -117,8 +130,10 @@ export function toJsonSummary(snapshot: Snapshot, meta: { instance: string; inst
       totalQueries: queries,
       errorRate: ratio(sum(snapshot, 'db_rpc_total', { result: is('error') }), queries),
       p95Latency: latency(snapshot, 'db_rpc_duration_seconds', 0.95),
+      circuit: circuitOf('db'),
+      unanswered: sum(snapshot, 'db_rejections_total'),
     },
-    kv: { operations: kvOps, errorRate: ratio(kvErrors, kvOps + sum(snapshot, 'kv_errors_total', { reason: is('circuit_open') })), circuit },
+    kv: { operations: kvOps, errorRate: ratio(kvErrors, kvOps + sum(snapshot, 'kv_errors_total', { reason: is('circuit_open') })), circuit: circuitOf('kv') },
     memory: {
       rssBytes: gauge(snapshot, 'process_resident_memory_bytes'),
       heapUsedBytes: gauge(snapshot, 'nodejs_heap_used_bytes'),

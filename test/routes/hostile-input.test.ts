@@ -1,6 +1,13 @@
 import fc from 'fast-check';
+import { METHODS, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, createTestApp, rowCounts, sampleRun, type TestApp, type TestProject } from '../support/app.js';
+import { DbError } from '../../lib/db/errors.js';
+import { createChaosDb, type ChaosDb } from '../../lib/db/testing.js';
+import { SECURITY_HEADERS } from '../../lib/http/index.js';
+import { encodeCursor, pgTimestampMs } from '../../lib/schemas/index.js';
+import { REFUSED_TIMESTAMPS } from '../../lib/schemas/testing.js';
+import { startLocalServer } from '../../lib/server/index.js';
+import { ADMIN_TOKEN, API_DIR, apiRoutes, createTestApp, rowCounts, sampleRun, type TestApp, type TestProject } from '../support/app.js';
 
 /**
  * Generated hostile requests against every route: wrong types, huge numbers,
@@ -48,6 +55,8 @@ const HOSTILE_STRINGS = [
   '1e309',
   '__proto__',
 ];
+/** Cursors Iris never issues whose position Postgres would reject or misread (issue 11). */
+const REFUSED_CURSORS = REFUSED_TIMESTAMPS.map((createdAt) => encodeCursor({ createdAt, id: '0b0f4a4e-2c2e-4b8e-9d7e-5a1f9d0c3b21' }));
 const HUGE_NUMBERS = [-1, -1e308, 1e308, 2 ** 63, -(2 ** 63), 1.5e20, 0.1 + 1e16, Number.MAX_SAFE_INTEGER + 2];
 
 const hostileValue = fc.oneof(
@@ -296,10 +305,16 @@ const readRequest = (): fc.Arbitrary<Generated> =>
   fc
   .tuple(
     fc.constantFrom(...READ_PATHS),
-    fc.array(fc.tuple(fc.constantFrom(...QUERY_KEYS), fc.oneof(fc.constantFrom(...HOSTILE_STRINGS.filter((s) => s.length < 1000)), fc.string())), {
-      minLength: 1,
-      maxLength: 3,
-    }),
+    fc.array(
+      fc.tuple(
+        fc.constantFrom(...QUERY_KEYS),
+        fc.oneof(fc.constantFrom(...HOSTILE_STRINGS.filter((s) => s.length < 1000)), fc.constantFrom(...REFUSED_TIMESTAMPS, ...REFUSED_CURSORS), fc.string()),
+      ),
+      {
+        minLength: 1,
+        maxLength: 3,
+      },
+    ),
   )
   .filter(([, params]) => params.some(([k, v]) => !isHarmless(k, v)))
   .map(([path, params]) => {
@@ -314,7 +329,7 @@ const readRequest = (): fc.Arbitrary<Generated> =>
 
 /** A query parameter that some route could accept; requests made only of such parameters are skipped. */
 function isHarmless(key: string, value: string): boolean {
-  if (key === 'from' || key === 'to') return !Number.isNaN(Date.parse(value));
+  if (key === 'from' || key === 'to') return pgTimestampMs(value) !== null;
   if (key === 'limit') return /^\s*\d+\s*$/.test(value);
   if (key === 'active') return value === 'true' || value === 'false';
   if (key === 'expertId') return /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$/.test(value);
@@ -348,6 +363,27 @@ const anyRequest = () =>
     { arbitrary: methodRequest(), weight: 1 },
   );
 
+/**
+ * What is wrong with an error response, or null: Iris's JSON error shape whose
+ * requestId is the `X-Request-Id` header, and the security headers every
+ * response carries (docs/security.md).
+ */
+function errorShapeProblem(status: number, header: (name: string) => string | null | undefined, text: string): string | null {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (header(name) !== value) return `${status} without ${name}`;
+  const requestId = header('x-request-id');
+  if (!requestId) return `${status} without X-Request-Id`;
+  let body: { error?: { code?: unknown; message?: unknown; requestId?: unknown } };
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    return `${status} with a body that is not JSON`;
+  }
+  if (typeof body.error?.code !== 'string' || typeof body.error.message !== 'string' || body.error.requestId !== requestId) {
+    return `${status} with a bad error shape`;
+  }
+  return null;
+}
+
 describe('hostile input', () => {
   it(`answers ${REQUESTS.toLocaleString('en')} generated malformed requests with a 4xx in the error shape and changes nothing`, async () => {
     const before = await rowCounts(app.db);
@@ -366,10 +402,8 @@ describe('hostile input', () => {
             failures.push(`${res.status} ${r.label}: ${text.slice(0, 200)}`);
             return;
           }
-          const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; requestId?: unknown } };
-          if (typeof body.error?.code !== 'string' || typeof body.error.message !== 'string' || body.error.requestId !== res.headers.get('x-request-id')) {
-            failures.push(`bad error shape for ${r.label}: ${text.slice(0, 200)}`);
-          }
+          const problem = errorShapeProblem(res.status, (name) => res.headers.get(name), text);
+          if (problem) failures.push(`${problem} for ${r.label}: ${text.slice(0, 200)}`);
         }),
       );
     }
@@ -378,5 +412,149 @@ describe('hostile input', () => {
     expect(await rowCounts(app.db)).toEqual(before);
     // The generator reached the validation, auth, media-type, size and routing paths.
     for (const status of [400, 401, 403, 404, 405, 413, 415, 422]) expect(statuses.get(status) ?? 0, `status ${status} in ${JSON.stringify([...statuses])}`).toBeGreaterThan(0);
+  });
+});
+
+describe('values that pass a plain ISO check but not Postgres', () => {
+  const STATS = ['/api/iris/stats/tokens', '/api/iris/stats/performance', '/api/iris/stats/timeseries', '/api/iris/stats/breakdown?by=model'];
+  const LISTS = ['/api/iris/reports', '/api/iris/reflexions', '/api/iris/runs'];
+  /** A project of its own, with budgets the fuzzing above has not spent. */
+  let dated: TestProject;
+  beforeAll(async () => {
+    dated = await app.createProject('dates', { rateLimit: { readsPerMinute: 1_000_000, writesPerMinute: 1_000_000 } });
+  });
+
+  it('answers every refused date in from= and to= on the stats routes with a 422, in the error shape', async () => {
+    const failures: string[] = [];
+    for (const path of STATS) {
+      for (const value of REFUSED_TIMESTAMPS) {
+        for (const query of [`to=${enc(value)}`, `from=${enc(value)}`, `from=${enc(value)}&to=${enc(value)}`]) {
+          const res = await app.request(`${path}${path.includes('?') ? '&' : '?'}${query}`, { key: dated.key });
+          const text = await res.text();
+          const problem = res.status === 422 ? errorShapeProblem(res.status, (name) => res.headers.get(name), text) : `${res.status}`;
+          if (problem) failures.push(`${problem} GET ${path}?${query}: ${text.slice(0, 120)}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('answers every cursor holding a refused date with a 422 on every list route', async () => {
+    const failures: string[] = [];
+    for (const path of LISTS) {
+      for (const cursor of REFUSED_CURSORS) {
+        const res = await app.request(`${path}?cursor=${cursor}`, { key: dated.key });
+        const text = await res.text();
+        const problem = res.status === 422 ? errorShapeProblem(res.status, (name) => res.headers.get(name), text) : `${res.status}`;
+        if (problem) failures.push(`${problem} GET ${path}?cursor=${atob(cursor.replace(/-/g, '+').replace(/_/g, '/'))}: ${text.slice(0, 120)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('refuses a run whose createdAt Postgres would reject, storing nothing', async () => {
+    const before = await rowCounts(app.db);
+    for (const createdAt of REFUSED_TIMESTAMPS) {
+      const res = await app.request('/api/iris/runs', { method: 'POST', key: dated.key, json: [sampleRun({ createdAt })] });
+      expect(res.status, createdAt).toBe(422);
+    }
+    expect(await rowCounts(app.db)).toEqual(before);
+  });
+});
+
+describe('values the database refuses', () => {
+  it('answers them with a 422 on a cached read, cold or with a copy in grace, and serves no stale copy for them', async () => {
+    let now = Date.UTC(2026, 10, 24, 7);
+    let chaos!: ChaosDb;
+    const instance = await createTestApp({ wrapDb: (db) => (chaos = createChaosDb(db)), now: () => now });
+    try {
+      const p = await instance.createProject('refused values');
+      expect((await instance.request('/api/iris/reports', { key: p.key })).status).toBe(200);
+      chaos.set({ mode: 'fail', error: (fn) => new DbError(fn, '22008', 'date/time field value out of range: "2026-02-30"') }, ['list_reports', 'list_runs']);
+      // Cold: no copy at all, which an outage would turn into a 503.
+      const cold = await instance.request('/api/iris/runs', { key: p.key });
+      expect(cold.status).toBe(422);
+      expect(await cold.json()).toMatchObject({ error: { code: 'validation_failed', details: { sqlState: '22008' } } });
+      // Warm, past its stale window but inside its grace window, where an outage would serve the copy.
+      now += 90_000;
+      const warm = await instance.request('/api/iris/reports', { key: p.key });
+      expect(warm.status).toBe(422);
+      expect(warm.headers.get('x-cache')).toBeNull();
+      // Logged as a warning that names the function and the SQLSTATE, never the value.
+      const logged = instance.logs.filter((line) => line.includes('request failed'));
+      expect(logged.length).toBeGreaterThan(0);
+      for (const line of logged) {
+        expect(JSON.parse(line)).toMatchObject({ level: 'warn', sqlState: '22008', status: 422 });
+        expect(line).not.toContain('2026-02-30');
+      }
+    } finally {
+      await instance.close();
+    }
+  });
+});
+
+describe('every method on every route', () => {
+  /** Sends one request over HTTP, as a client would: Node's parser and @hono/node-server stand between it and the route. */
+  function send(port: number, method: string, path: string, headers: Record<string, string>) {
+    return new Promise<{ status: number; header: (name: string) => string | undefined; text: string }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          const value = (name: string) => {
+            const v = res.headers[name.toLowerCase()];
+            return Array.isArray(v) ? v.join(', ') : v;
+          };
+          resolve({ status: res.statusCode ?? 0, header: value, text });
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  // CONNECT asks for a tunnel: Node's server (like Vercel's edge) never hands it to a route.
+  const methods = METHODS.filter((m) => m !== 'CONNECT');
+
+  it(`answers ${methods.length} methods on every route, bracket paths included, without a 5xx and in the error shape with Iris's headers`, async () => {
+    const instance = await createTestApp();
+    const p = await instance.createProject('methods');
+    // The local server closes the instance's services when it stops.
+    const server = await startLocalServer({ apiDir: API_DIR, services: instance.services, port: 0 });
+    try {
+      const paths: { path: string; auth: string | null }[] = [];
+      for (const route of await apiRoutes()) {
+        const auth = route.path.startsWith('/api/admin') ? ADMIN_TOKEN : route.path.startsWith('/api/iris') ? p.key : null;
+        paths.push({ path: route.path.replace(/:(\w+)/g, 'ghost'), auth });
+        if (route.dynamic) {
+          // Vercel may hand the function its file path, with the value as a query parameter.
+          const file = route.path.replace(/:(\w+)/g, '[$1]');
+          const names = [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+          paths.push({ path: `${file}?${names.map((n) => `${n}=ghost`).join('&')}`, auth }, { path: file, auth });
+        }
+      }
+      const failures: string[] = [];
+      const statuses = new Map<number, number>();
+      for (const { path, auth } of paths) {
+        await Promise.all(
+          methods.map(async (method) => {
+            const res = await send(server.port, method, path, auth ? { authorization: `Bearer ${auth}` } : {});
+            statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+            if (res.status >= 500) failures.push(`${res.status} ${method} ${path}: ${res.text.slice(0, 120)}`);
+            else if (res.status >= 400 && method !== 'HEAD') {
+              const problem = errorShapeProblem(res.status, res.header, res.text);
+              if (problem) failures.push(`${problem}: ${method} ${path}: ${res.text.slice(0, 120)}`);
+            } else if (!res.header('x-request-id') || res.header('x-content-type-options') !== 'nosniff') {
+              failures.push(`${res.status} ${method} ${path} without Iris's headers`);
+            }
+          }),
+        );
+      }
+      expect(failures).toEqual([]);
+      expect(statuses.get(405) ?? 0).toBeGreaterThan(paths.length * (methods.length - 4));
+    } finally {
+      await server.close();
+    }
   });
 });

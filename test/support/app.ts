@@ -5,12 +5,12 @@
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../lib/config.js';
 import { createPgliteDb } from '../../lib/db/pglite.js';
-import type { SqlDb } from '../../lib/db/types.js';
+import type { Db, SqlDb } from '../../lib/db/types.js';
 import type { TieredCacheOptions } from '../../lib/cache/index.js';
 import type { KvStore } from '../../lib/kv/index.js';
 import { createLogger } from '../../lib/log.js';
 import { createFileRouter, loadFileRoutes, type FileRoute } from '../../lib/server/index.js';
-import { createServices, type Services } from '../../lib/services.js';
+import { createServices, type Services, type ServicesOptions } from '../../lib/services.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const API_DIR = fileURLToPath(new URL('../../api', import.meta.url));
@@ -41,10 +41,14 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Share one database between several simulated instances. */
   db?: SqlDb;
+  /** What the services see of the database, such as a chaos Db around it (lib/db/testing.ts); `TestApp.db` stays the database itself. */
+  wrapDb?: (db: SqlDb) => Db;
   /** Share one KV between several simulated instances. */
   kv?: KvStore;
   /** Options of the tiered cache, such as a shorter generation check. */
   cache?: Partial<TieredCacheOptions>;
+  /** Options of the database guard: its budget's timer, breaker thresholds. */
+  dbGuard?: ServicesOptions['dbGuard'];
   now?: () => number;
 }
 
@@ -54,11 +58,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const services = await createServices({
     // Tests send many requests from one (absent) client IP; the IP limit has its own tests.
     config: loadConfig({ IRIS_ADMIN_TOKEN: ADMIN_TOKEN, IRIS_IP_LIMIT_PER_MINUTE: '1000000', ...options.env }),
-    db,
+    db: options.wrapDb ? options.wrapDb(db) : db,
     log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
     ...(options.now ? { now: options.now } : {}),
     ...(options.kv ? { kv: options.kv } : {}),
     ...(options.cache ? { cache: options.cache } : {}),
+    ...(options.dbGuard ? { dbGuard: options.dbGuard } : {}),
     processMetrics: false,
   });
   const fetch = createFileRouter(await apiRoutes(), { services });

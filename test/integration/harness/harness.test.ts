@@ -44,6 +44,31 @@ describe('the server helpers', () => {
     await pg.stop(); // twice is fine
   });
 
+  it('halt a private PostgreSQL by PID and restart it on the same port with its data', async () => {
+    const pg = await startPostgres();
+    const connect = () => postgres(pg.url, { max: 1, onnotice: () => undefined, connect_timeout: 2 });
+    try {
+      let sql = connect();
+      await sql`create table kept (n int)`;
+      await sql`insert into kept values (42)`;
+      await sql.end();
+      const firstPid = pg.pid;
+      await pg.halt();
+      expect(isAlive(firstPid)).toBe(false);
+      sql = connect();
+      await expect(sql`select 1`).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      await sql.end();
+      await pg.restart();
+      expect(pg.pid).not.toBe(firstPid);
+      sql = connect();
+      expect(await sql`select n from kept`).toEqual([{ n: 42 }]);
+      await sql.end();
+    } finally {
+      await pg.stop();
+    }
+    expect(existsSync(pg.dataDir)).toBe(false);
+  });
+
   it('start a private redis-server that answers until stop() ends it by PID', async () => {
     const redis = await startRedis();
     expect(isAlive(redis.pid)).toBe(true);

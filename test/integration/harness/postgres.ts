@@ -26,10 +26,18 @@ export interface PostgresServer {
   /** `postgres://postgres@127.0.0.1:<port>/postgres`; trust auth, no password. */
   url: string;
   port: number;
-  /** PID of the postmaster. */
-  pid: number;
+  /** PID of the postmaster (a new one after `restart()`). */
+  readonly pid: number;
   /** The cluster's data directory (inside a temp dir that `stop()` removes). */
   dataDir: string;
+  /**
+   * Stops the server by PID as an outage would (SIGINT: PostgreSQL's fast
+   * shutdown, open transactions rolled back, clients disconnected), keeping
+   * the data directory for `restart()`.
+   */
+  halt(): Promise<void>;
+  /** Starts the halted cluster again, on the same port and data directory; resolves once it accepts connections. */
+  restart(): Promise<void>;
   /** Fast shutdown by PID (SIGINT, then SIGKILL), then removes the temp dir. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -98,7 +106,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const binDir = await findBinDir(options.binDir);
   const user = runAs();
   const dir = await mkdtemp(join(tmpdir(), 'iris-pg-'));
-  const unregisterDir = track({ dir });
+  let unregisterDir = track({ dir });
   let unregisterPid: () => void = () => undefined;
   try {
     if (user) await chown(dir, user.uid, user.gid);
@@ -120,18 +128,17 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     };
     const logFile = join(dir, 'postgres.log');
 
-    for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
+    const timeoutMs = options.startTimeoutMs ?? 60_000;
+    /** pg_ctl start on `port`; false when the port was taken meanwhile. Tracks the new postmaster's PID. */
+    const start = async (port: number, mayRetry: boolean): Promise<number | null> => {
       const serverArgs = [`-p ${port}`, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(' ');
-      const timeoutS = String(Math.ceil((options.startTimeoutMs ?? 60_000) / 1000));
       try {
-        await run(join(binDir, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-o', serverArgs, '-w', '-t', timeoutS, 'start'], user);
+        await run(join(binDir, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-o', serverArgs, '-w', '-t', String(Math.ceil(timeoutMs / 1000)), 'start'], user);
       } catch (error) {
         const log = await readFile(logFile, 'utf8').catch(() => '');
-        if (attempt < ATTEMPTS && /could not bind|already in use/i.test(log)) continue;
+        if (mayRetry && /could not bind|already in use/i.test(log)) return null;
         throw new Error(`${(error as Error).message}\n--- postgres.log ---\n${tail(log)}`, { cause: error });
       }
-
       // postmaster.pid: first line is the postmaster's PID.
       const pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
       if (!(pid > 0)) throw new Error(`could not read the postmaster PID from ${dataDir}/postmaster.pid`);
@@ -143,19 +150,43 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
             () => true,
             () => false,
           ),
-        { what: `PostgreSQL on port ${port} to accept connections`, timeoutMs: options.startTimeoutMs ?? 60_000 },
+        { what: `PostgreSQL on port ${port} to accept connections`, timeoutMs },
       );
+      return pid;
+    };
+
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      let pid = await start(port, attempt < ATTEMPTS);
+      if (pid === null) continue;
 
       let stopped: Promise<void> | undefined;
+      let halted = false;
       return {
         url: `postgres://postgres@127.0.0.1:${port}/postgres`,
         port,
-        pid,
+        get pid() {
+          return pid ?? 0;
+        },
         dataDir,
+        async halt() {
+          if (halted) return;
+          halted = true;
+          await stopPid(pid!, 'SIGINT');
+          // Until restart() the temp dir alone is left to clean up on exit.
+          unregisterDir = track({ dir });
+          unregisterPid();
+        },
+        async restart() {
+          if (!halted) throw new Error('restart() needs a halted server: call halt() first');
+          pid = await start(port, false);
+          halted = false;
+        },
         stop() {
           // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, close clients.
-          stopped ??= stopPid(pid, 'SIGINT').finally(async () => {
+          stopped ??= (halted ? Promise.resolve() : stopPid(pid!, 'SIGINT')).finally(async () => {
             unregisterPid();
+            unregisterDir();
             await rm(dir, { recursive: true, force: true, maxRetries: 3 });
           });
           return stopped;

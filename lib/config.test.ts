@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const POSTGRES = { DATABASE_URL: 'postgres://iris@127.0.0.1:5432/iris' };
+
+describe('loadConfig: the database time budget', () => {
+  it('defaults to a 1.5 s call budget, 1 s connect and statement timeouts and a 2 s circuit cooldown', () => {
+    const config = loadConfig(POSTGRES);
+    expect(config.dbBudget).toEqual({ timeoutMs: 1_500, circuitCooldownMs: 2_000 });
+    expect(config.db).toMatchObject({ kind: 'postgres', connectTimeoutMs: 1_000, statementTimeoutMs: 1_000 });
+  });
+
+  it('reads every variable, and 0 turns the statement timeout off', () => {
+    const config = loadConfig({
+      ...POSTGRES,
+      DATABASE_TIMEOUT_MS: '5000',
+      DATABASE_CONNECT_TIMEOUT_MS: '2000',
+      DATABASE_STATEMENT_TIMEOUT_MS: '0',
+      DATABASE_CIRCUIT_COOLDOWN_MS: '10000',
+    });
+    expect(config.dbBudget).toEqual({ timeoutMs: 5_000, circuitCooldownMs: 10_000 });
+    expect(config.db).toMatchObject({ connectTimeoutMs: 2_000, statementTimeoutMs: null });
+  });
+
+  it('derives the connect and statement timeouts from a short call budget', () => {
+    expect(loadConfig({ ...POSTGRES, DATABASE_TIMEOUT_MS: '600' }).db).toMatchObject({ connectTimeoutMs: 400, statementTimeoutMs: 400 });
+  });
+
+  it('hands the call budget to the Supabase client as its deadline', () => {
+    const config = loadConfig({ SUPABASE_URL: 'https://abcd.supabase.co', SUPABASE_SERVICE_ROLE_KEY: 'k', DATABASE_TIMEOUT_MS: '900' });
+    expect(config.db).toMatchObject({ kind: 'supabase', timeoutMs: 900 });
+  });
+
+  it('names the variable that is malformed or out of range', () => {
+    expect(() => loadConfig({ ...POSTGRES, DATABASE_TIMEOUT_MS: 'soon' })).toThrow(/DATABASE_TIMEOUT_MS: must be a whole number of milliseconds/);
+    expect(() => loadConfig({ ...POSTGRES, DATABASE_TIMEOUT_MS: '1.5' })).toThrow(/DATABASE_TIMEOUT_MS: must be a whole number/);
+    expect(() => loadConfig({ ...POSTGRES, DATABASE_CIRCUIT_COOLDOWN_MS: '5' })).toThrow(/DATABASE_CIRCUIT_COOLDOWN_MS: must be between 100 and 600000 ms/);
+    expect(() => loadConfig({ ...POSTGRES, DATABASE_STATEMENT_TIMEOUT_MS: '-1' })).toThrow(/DATABASE_STATEMENT_TIMEOUT_MS: .*or 0/);
+  });
+
+  it('refuses connect or statement timeouts that would not fire before the call budget', () => {
+    const error = (() => {
+      try {
+        loadConfig({ ...POSTGRES, DATABASE_TIMEOUT_MS: '1000', DATABASE_CONNECT_TIMEOUT_MS: '1000', DATABASE_STATEMENT_TIMEOUT_MS: '3000' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/DATABASE_CONNECT_TIMEOUT_MS \(1000\) must be below DATABASE_TIMEOUT_MS \(1000\)/);
+    expect((error as Error).message).toMatch(/DATABASE_STATEMENT_TIMEOUT_MS \(3000\) must be below DATABASE_TIMEOUT_MS/);
+  });
+});
