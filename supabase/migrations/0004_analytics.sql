@@ -18,7 +18,8 @@
 -- lane. Adding two such numbers adds every lane at once without carries (a
 -- lane holds counts below 10^12), so merging histograms is `sum()` over
 -- numerics, a single aggregate transition per row instead of one per bucket
--- (measured 16x faster than unnesting bucket arrays; PERFORMANCE.md). A second,
+-- (about 30x faster than unnesting int[] bucket arrays: `npm run
+-- bench:analytics -- --design`, docs/analytics.md). A second,
 -- coarse numeric counts 32 lanes per lane so that a percentile is found by
 -- reading about 40 lanes instead of all of them.
 --
