@@ -6,3 +6,4 @@ export * from './reports.js';
 export * from './reflexions.js';
 export * from './admin.js';
 export * from './analytics.js';
+export * from './lifecycle.js';
