@@ -44,6 +44,30 @@ describe('the server helpers', () => {
     await pg.stop(); // twice is fine
   });
 
+  it('shut a private PostgreSQL down and start it again on the same port with its data', async () => {
+    const pg = await startPostgres();
+    const connect = () => postgres(pg.url, { max: 1, onnotice: () => undefined });
+    try {
+      let sql = connect();
+      await sql`create table kept (n int)`;
+      await sql`insert into kept values (42)`;
+      await sql.end();
+      const first = pg.pid;
+      await pg.shutdown();
+      expect(isAlive(first)).toBe(false);
+      expect(existsSync(pg.dataDir)).toBe(true);
+      await pg.start();
+      expect(pg.pid).not.toBe(first);
+      sql = connect();
+      expect(await sql<{ n: number }[]>`select n from kept`).toEqual([{ n: 42 }]);
+      await sql.end();
+    } finally {
+      await pg.stop();
+    }
+    expect(isAlive(pg.pid)).toBe(false);
+    expect(existsSync(pg.dataDir)).toBe(false);
+  });
+
   it('start a private redis-server that answers until stop() ends it by PID', async () => {
     const redis = await startRedis();
     expect(isAlive(redis.pid)).toBe(true);

@@ -26,10 +26,17 @@ export interface PostgresServer {
   /** `postgres://postgres@127.0.0.1:<port>/postgres`; trust auth, no password. */
   url: string;
   port: number;
-  /** PID of the postmaster. */
-  pid: number;
+  /** PID of the postmaster (a new one after `start()`). */
+  readonly pid: number;
   /** The cluster's data directory (inside a temp dir that `stop()` removes). */
   dataDir: string;
+  /**
+   * Fast shutdown by PID (SIGINT: open transactions roll back, clients are
+   * disconnected), keeping the cluster and its data for `start()`. Safe to call twice.
+   */
+  shutdown(): Promise<void>;
+  /** Starts the cluster again after `shutdown()`, on the same port and with its data; resolves once it accepts connections. */
+  start(): Promise<void>;
   /** Fast shutdown by PID (SIGINT, then SIGKILL), then removes the temp dir. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -120,21 +127,15 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     };
     const logFile = join(dir, 'postgres.log');
 
-    for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
+    const timeoutS = String(Math.ceil((options.startTimeoutMs ?? 60_000) / 1000));
+    /** pg_ctl start on `port`, then waits until the server accepts connections; returns the postmaster's PID. */
+    const launch = async (port: number): Promise<number> => {
       const serverArgs = [`-p ${port}`, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(' ');
-      const timeoutS = String(Math.ceil((options.startTimeoutMs ?? 60_000) / 1000));
-      try {
-        await run(join(binDir, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-o', serverArgs, '-w', '-t', timeoutS, 'start'], user);
-      } catch (error) {
-        const log = await readFile(logFile, 'utf8').catch(() => '');
-        if (attempt < ATTEMPTS && /could not bind|already in use/i.test(log)) continue;
-        throw new Error(`${(error as Error).message}\n--- postgres.log ---\n${tail(log)}`, { cause: error });
-      }
-
+      await run(join(binDir, 'pg_ctl'), ['-D', dataDir, '-l', logFile, '-o', serverArgs, '-w', '-t', timeoutS, 'start'], user);
       // postmaster.pid: first line is the postmaster's PID.
       const pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
       if (!(pid > 0)) throw new Error(`could not read the postmaster PID from ${dataDir}/postmaster.pid`);
+      unregisterPid();
       unregisterPid = track({ pid, dir, command: 'postgres' });
       unregisterDir();
       await waitFor(
@@ -145,16 +146,46 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
           ),
         { what: `PostgreSQL on port ${port} to accept connections`, timeoutMs: options.startTimeoutMs ?? 60_000 },
       );
+      return pid;
+    };
+
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      let pid: number;
+      try {
+        pid = await launch(port);
+      } catch (error) {
+        const log = await readFile(logFile, 'utf8').catch(() => '');
+        if (attempt < ATTEMPTS && /could not bind|already in use/i.test(log)) continue;
+        throw new Error(`${(error as Error).message}\n--- postgres.log ---\n${tail(log)}`, { cause: error });
+      }
 
       let stopped: Promise<void> | undefined;
+      let down: Promise<void> | undefined;
+      const shutdown = () =>
+        // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, close clients.
+        (down ??= stopPid(pid, 'SIGINT').finally(() => {
+          // Down, the temp dir is still ours to clean up if this process dies.
+          unregisterPid();
+          unregisterPid = track({ dir });
+        }));
       return {
         url: `postgres://postgres@127.0.0.1:${port}/postgres`,
         port,
-        pid,
+        get pid() {
+          return pid;
+        },
         dataDir,
+        shutdown,
+        async start() {
+          if (stopped) throw new Error('this PostgreSQL was stopped for good');
+          if (!down) return;
+          await down;
+          pid = await launch(port);
+          down = undefined;
+        },
         stop() {
-          // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, close clients.
-          stopped ??= stopPid(pid, 'SIGINT').finally(async () => {
+          stopped ??= shutdown().finally(async () => {
             unregisterPid();
             await rm(dir, { recursive: true, force: true, maxRetries: 3 });
           });
