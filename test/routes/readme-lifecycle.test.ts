@@ -3,22 +3,15 @@
  * written, against the real local server: they must do what the README says.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalServer, type LocalServer } from '../../lib/server/index.js';
 import { API_DIR, createTestApp, type TestProject } from '../support/app.js';
+import { readmeBlock } from '../support/readme.js';
 
 const hasShellTools = spawnSync('bash', ['-c', 'command -v curl grep']).status === 0;
 const CRON_SECRET = 'cron-secret-for-the-readme-test';
 
-/** The ```bash block of README.md that contains `marker`. */
-function readmeBlock(marker: string): string {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const block = [...readme.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.includes(marker));
-  if (block === undefined) throw new Error(`README.md has no bash block with ${marker}`);
-  return block;
-}
 
 describe.skipIf(!hasShellTools)("README's retry and retention examples", () => {
   let server: LocalServer;
