@@ -42,6 +42,8 @@ export interface Config {
   adminToken: string | null;
   /** Bearer token for /api/metrics; when null the endpoint is open outside production. */
   metricsToken: string | null;
+  /** Bearer token Vercel Cron sends to /api/cron/* (`CRON_SECRET`); when null the cron routes answer 404. */
+  cronSecret: string | null;
   /** Origins allowed by CORS; empty means no CORS headers at all. */
   corsOrigins: string[];
   /** True on Vercel production deployments or with NODE_ENV=production. */
@@ -118,6 +120,10 @@ const EnvSchema = z.object({
   UPSTASH_REDIS_REST_TOKEN: optionalString,
   IRIS_ADMIN_TOKEN: secret('IRIS_ADMIN_TOKEN'),
   IRIS_METRICS_TOKEN: secret('IRIS_METRICS_TOKEN'),
+  // Vercel's name: its cron invocations send `Authorization: Bearer $CRON_SECRET`.
+  CRON_SECRET: secret('CRON_SECRET').refine((v) => v === undefined || /^[A-Za-z0-9\-._~+/]+=*$/.test(v), {
+    message: 'CRON_SECRET may hold only letters, digits and - . _ ~ + / (it travels as a Bearer token)',
+  }),
   IRIS_CORS_ORIGINS: optionalString,
   NODE_ENV: optionalString,
   VERCEL_ENV: optionalString,
@@ -203,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     kv,
     adminToken: e.IRIS_ADMIN_TOKEN ?? null,
     metricsToken: e.IRIS_METRICS_TOKEN ?? null,
+    cronSecret: e.CRON_SECRET ?? null,
     corsOrigins,
     production,
     instance: [e.VERCEL_REGION, e.VERCEL_DEPLOYMENT_ID ?? e.HOSTNAME].filter(Boolean).join('/') || 'local',

@@ -21,7 +21,7 @@ export interface LoggerOptions {
 }
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
-const SECRET_FIELD = /authorization|token|secret|password|api[-_]?key|cookie/i;
+const SECRET_FIELD = /authorization|token|secret|password|api[-_]?key|idempotency[-_]?key|cookie/i;
 
 function serialise(value: unknown): unknown {
   if (value instanceof Error) {

@@ -35,10 +35,14 @@ const RPC_NAMES: Record<RpcName, true> = {
   rotate_api_key: true,
   list_api_keys: true,
   record_key_usage: true,
+  write_once: true,
+  delete_expired_runs: true,
+  delete_expired_rollups: true,
+  delete_expired_idempotency_keys: true,
 };
 
 /** jsonb parameters: always sent as JSON text, even when the value is a JSON string or number. */
-const JSON_ARGS = new Set(['p_runs', 'p_settings', 'p_performance', 'p_data', 'p_usage']);
+const JSON_ARGS = new Set(['p_runs', 'p_settings', 'p_performance', 'p_data', 'p_usage', 'p_args']);
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const ARG_NAME = /^p_[a-z0-9_]+$/;

@@ -1,10 +1,14 @@
 /**
  * Test helpers for anything built on the `Db` port: a "chaos" Db that fails or
- * hangs on demand around a real one, as lib/cache/testing.ts does for the KV.
- * Not exported from index.ts: import `lib/db/testing.js` from tests only.
+ * hangs on demand around a real one, as lib/cache/testing.ts does for the KV;
+ * and support for suites that run against every adapter (the contract
+ * suites): one migrated database per suite, and the few checks that need raw
+ * SQL skipped where the adapter has none. Imports vitest: not exported from
+ * index.ts, import `lib/db/testing.js` from tests only.
  */
+import { afterAll, beforeAll, type TestContext } from 'vitest';
 import { DbError } from './errors.js';
-import type { Db, RpcArgs, RpcName, RpcOptions, RpcRow } from './types.js';
+import type { Db, RpcArgs, RpcName, RpcOptions, RpcRow, SqlDb } from './types.js';
 
 /** What the chaos Db does with a call: delegate, reject with an error, or hang until the mode changes or the call is aborted. */
 export type DbChaosMode = { mode: 'pass' } | { mode: 'fail'; error: (fn: RpcName) => DbError } | { mode: 'hang' };
@@ -72,6 +76,45 @@ export function createChaosDb(inner: Db): ChaosDb {
     calls: (fn) => (fn === undefined ? [...counts.values()].reduce((a, b) => a + b, 0) : (counts.get(fn) ?? 0)),
     get hanging() {
       return waiters.size;
+    },
+  };
+}
+
+/** The adapter as a `SqlDb` when it can run raw SQL (PGlite, postgres.js), else null (Supabase). */
+export function asSqlDb(db: Db): SqlDb | null {
+  return 'query' in db && typeof (db as SqlDb).query === 'function' ? (db as SqlDb) : null;
+}
+
+export interface SuiteDb {
+  /** The suite's database, once `beforeAll` has run. */
+  readonly db: Db;
+  /** The database as a `SqlDb`, or skips the calling test when the adapter has no raw SQL. */
+  sqlOrSkip(ctx: TestContext): SqlDb;
+}
+
+/**
+ * Opens `makeDb()` before the suite's tests and closes it after; call inside a `describe`.
+ * @example
+ * const suite = suiteDb(makeDb);
+ * it('…', async (ctx) => { await suite.db.rpc(…); const sql = suite.sqlOrSkip(ctx); });
+ */
+export function suiteDb(makeDb: () => Promise<Db>): SuiteDb {
+  let db: Db | undefined;
+  beforeAll(async () => {
+    db = await makeDb();
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+  return {
+    get db(): Db {
+      if (!db) throw new Error('the suite database is opened in beforeAll');
+      return db;
+    },
+    sqlOrSkip(ctx) {
+      const sql = asSqlDb(this.db);
+      if (!sql) ctx.skip('needs SqlDb.query');
+      return sql!;
     },
   };
 }

@@ -22,6 +22,8 @@ export type Severity = 'info' | 'warning' | 'critical';
 
 /** A run as `ingest_runs` accepts it inside `p_runs` (snake_case JSON). */
 export interface RunInput {
+  /** Client-generated id: a run whose id is already stored is skipped. Defaults to a random UUID. */
+  id?: Uuid;
   expert_id: string;
   agent_id?: string | null;
   model: string;
@@ -214,6 +216,7 @@ export interface VerifiedKeyRow {
  */
 export interface RpcMap {
   verify_api_key: { args: { p_key_hash: string }; row: VerifiedKeyRow };
+  /** Runs whose id is already stored are skipped (`p_runs.length - inserted` duplicates); an id another project uses fails the batch (23505). */
   ingest_runs: { args: { p_project_id: Uuid; p_runs: RunInput[] }; row: { inserted: number } };
   list_runs: {
     args: { p_project_id: Uuid; p_limit: number; p_before_created_at: Timestamp | null; p_before_id: Uuid | null };
@@ -326,6 +329,54 @@ export interface RpcMap {
     args: { p_usage: { key_id: Uuid; count: number; last_used_at: Timestamp }[] };
     row: { updated: number };
   };
+  /** Runs one of the `IdempotentRpc` writes at most once per (scope, key), storing its rows in the same transaction. */
+  write_once: {
+    args: {
+      /** A project id, or `admin`. */
+      p_scope: string;
+      /** SHA-256 (hex) of the Idempotency-Key. */
+      p_key_hash: string;
+      /** SHA-256 (hex) of the request's method, path and body. */
+      p_fingerprint: string;
+      p_ttl_seconds: number;
+      p_rpc: IdempotentRpc;
+      /** The named arguments of `p_rpc`. */
+      p_args: Readonly<Record<string, unknown>>;
+      /** Encrypted secret to hand back on a replay, or null. */
+      p_sealed: string | null;
+    };
+    row: WriteOnceRow;
+  };
+  /** Deletes up to p_limit raw runs older than their project's retention; returns how many. */
+  delete_expired_runs: { args: { p_limit: number }; row: { deleted: number } };
+  /** Deletes up to p_limit rollup rows whose bucket ended before their project's rollup retention; returns how many. */
+  delete_expired_rollups: { args: { p_limit: number }; row: { deleted: number } };
+  /** Deletes up to p_limit expired idempotency records; returns how many. */
+  delete_expired_idempotency_keys: { args: { p_limit: number }; row: { deleted: number } };
+}
+
+/** The writes `write_once` may run (a fixed list in the SQL function as well). */
+export type IdempotentRpc =
+  | 'ingest_runs'
+  | 'create_report'
+  | 'record_reflexion'
+  | 'upsert_expert_signature'
+  | 'increment_expert_usage'
+  | 'create_project'
+  | 'create_api_key'
+  | 'revoke_api_key'
+  | 'rotate_api_key';
+
+/** What `write_once` did with one keyed request. */
+export interface WriteOnceRow {
+  /** `stored`: the write ran now; `replayed`: the same request ran before; `mismatch`: another request owns the key; `in_flight`: the key's first request is still running. */
+  outcome: 'stored' | 'replayed' | 'mismatch' | 'in_flight';
+  /** The write's rows (stored, replayed), else null. */
+  result: Json[] | null;
+  /** The sealed secret stored with the first answer, if any. */
+  sealed: string | null;
+  /** When the key's first request ran (null while in flight). */
+  first_seen_at: Timestamp | null;
 }
 
 export type RpcName = keyof RpcMap;

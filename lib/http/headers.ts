@@ -29,6 +29,7 @@ const EXPOSED = [
   'RateLimit-Limit',
   'RateLimit-Remaining',
   'RateLimit-Reset',
+  'Idempotent-Replayed',
 ].join(', ');
 
 /**
@@ -48,7 +49,7 @@ export function corsHeaders(
   };
   if (preflight) {
     headers['Access-Control-Allow-Methods'] = preflight.methods.join(', ');
-    headers['Access-Control-Allow-Headers'] = 'Authorization, Content-Type, If-None-Match, Cache-Control, X-Request-Id';
+    headers['Access-Control-Allow-Headers'] = 'Authorization, Content-Type, If-None-Match, Cache-Control, X-Request-Id, Idempotency-Key';
     headers['Access-Control-Max-Age'] = '600';
   }
   return headers;

@@ -2,6 +2,7 @@ import { displayPrefix, generateApiKey, sha256Hex } from '../auth/index.js';
 import { notFound } from '../errors.js';
 import { defineRoute, json, parseBody, parseOptionalBody, parseParams, parseQuery } from '../http/index.js';
 import { CreateKeyBody, CreateProjectBody, EmptyBody, KeyParams, ListKeysQuery } from '../schemas/index.js';
+import { runWrite } from './idempotent.js';
 import { present } from './present.js';
 
 /** GET|POST /api/admin/projects: list or create projects (admin token). */
@@ -16,7 +17,9 @@ export const adminProjectsRoute = defineRoute({
     },
     POST: async (c) => {
       const body = await parseBody(c, CreateProjectBody);
-      const [row] = await c.get('services').db.rpc('create_project', { p_name: body.name, p_settings: body.settings });
+      const {
+        rows: [row],
+      } = await runWrite(c, { rpc: 'create_project', args: { p_name: body.name, p_settings: body.settings }, body });
       return json(c, present(row ?? {}), 201);
     },
   },
@@ -37,12 +40,16 @@ export const adminKeysRoute = defineRoute({
       const { db } = c.get('services');
       const [project] = await db.rpc('get_project', { p_project_id: body.projectId });
       if (!project) throw notFound(`No project ${body.projectId}.`, 'project_not_found');
-      const key = generateApiKey();
-      const [row] = await db.rpc('create_api_key', {
-        p_project_id: body.projectId,
-        p_key_hash: await sha256Hex(key),
-        p_prefix: displayPrefix(key),
-        p_label: body.label ?? null,
+      const minted = generateApiKey();
+      // A replay returns the first answer's key (kept sealed in the idempotency record), not `minted`.
+      const {
+        rows: [row],
+        secret: key,
+      } = await runWrite(c, {
+        rpc: 'create_api_key',
+        args: { p_project_id: body.projectId, p_key_hash: await sha256Hex(minted), p_prefix: displayPrefix(minted), p_label: body.label ?? null },
+        body,
+        secret: minted,
       });
       return json(c, { ...present(row ?? {}), key }, 201);
     },
@@ -56,8 +63,10 @@ export const adminKeyRevokeRoute = defineRoute({
   methods: {
     POST: async (c) => {
       const { id } = parseParams(c, KeyParams);
-      await parseOptionalBody(c, EmptyBody);
-      const [row] = await c.get('services').db.rpc('revoke_api_key', { p_key_id: id });
+      const body = await parseOptionalBody(c, EmptyBody);
+      const {
+        rows: [row],
+      } = await runWrite(c, { rpc: 'revoke_api_key', args: { p_key_id: id }, body });
       if (!row) throw notFound(`No API key ${id}.`, 'api_key_not_found');
       // Every instance looks keys up again: the revoked key stops working fleet-wide.
       await c.get('services').keys.invalidate();
@@ -73,12 +82,16 @@ export const adminKeyRotateRoute = defineRoute({
   methods: {
     POST: async (c) => {
       const { id } = parseParams(c, KeyParams);
-      await parseOptionalBody(c, EmptyBody);
-      const key = generateApiKey();
-      const [row] = await c.get('services').db.rpc('rotate_api_key', {
-        p_key_id: id,
-        p_new_key_hash: await sha256Hex(key),
-        p_new_prefix: displayPrefix(key),
+      const body = await parseOptionalBody(c, EmptyBody);
+      const minted = generateApiKey();
+      const {
+        rows: [row],
+        secret: key,
+      } = await runWrite(c, {
+        rpc: 'rotate_api_key',
+        args: { p_key_id: id, p_new_key_hash: await sha256Hex(minted), p_new_prefix: displayPrefix(minted) },
+        body,
+        secret: minted,
       });
       if (!row) throw notFound(`No active API key ${id}.`, 'api_key_not_found');
       await c.get('services').keys.invalidate();

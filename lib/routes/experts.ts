@@ -2,6 +2,7 @@ import { notFound } from '../errors.js';
 import { defineRoute, json, parseBody, parseOptionalBody, parseParams, parseQuery } from '../http/index.js';
 import { ExpertParams, ExpertUsageBody, ListExpertsQuery, UpsertExpertBody } from '../schemas/index.js';
 import { invalidate, respondCached } from './cached.js';
+import { runWrite } from './idempotent.js';
 import { present } from './present.js';
 
 /** GET /api/iris/experts?active=true: expert signatures. POST: create or replace one version of a signature. */
@@ -20,13 +21,19 @@ export const expertsRoute = defineRoute({
     },
     POST: async (c) => {
       const body = await parseBody(c, UpsertExpertBody);
-      const [row] = await c.get('services').db.rpc('upsert_expert_signature', {
-        p_project_id: c.get('project').id,
-        p_expert_id: body.expertId,
-        p_version: body.version,
-        p_signature: body.signature,
-        p_active: body.active,
-        p_performance: body.performance as Record<string, never>,
+      const {
+        rows: [row],
+      } = await runWrite(c, {
+        rpc: 'upsert_expert_signature',
+        args: {
+          p_project_id: c.get('project').id,
+          p_expert_id: body.expertId,
+          p_version: body.version,
+          p_signature: body.signature,
+          p_active: body.active,
+          p_performance: body.performance as Record<string, never>,
+        },
+        body,
       });
       await invalidate(c, 'experts', 'overview');
       return json(c, present(row ?? {}), 201);
@@ -42,10 +49,14 @@ export const expertUsageRoute = defineRoute({
     POST: async (c) => {
       const { expertId } = parseParams(c, ExpertParams);
       // The body is optional; when sent it must be a valid (empty or projectId-only) object.
-      await parseOptionalBody(c, ExpertUsageBody);
-      const [row] = await c.get('services').db.rpc('increment_expert_usage', {
-        p_project_id: c.get('project').id,
-        p_expert_id: expertId,
+      const body = await parseOptionalBody(c, ExpertUsageBody);
+      // With an Idempotency-Key a retried count is counted once; a 404 (no such expert) is the stored answer too.
+      const {
+        rows: [row],
+      } = await runWrite(c, {
+        rpc: 'increment_expert_usage',
+        args: { p_project_id: c.get('project').id, p_expert_id: expertId },
+        body,
       });
       if (!row) throw notFound(`No expert "${expertId}" in this project.`, 'expert_not_found');
       await invalidate(c, 'experts');

@@ -1,6 +1,7 @@
 import { defineRoute, json, parseBody, parseQuery } from '../http/index.js';
 import { CreateReflexionBody, ListReflexionsQuery } from '../schemas/index.js';
 import { invalidate, respondCachedPage } from './cached.js';
+import { runWrite } from './idempotent.js';
 import { present } from './present.js';
 
 /** GET /api/iris/reflexions?expertId&limit&cursor: lessons experts recorded, newest first. POST: records one. */
@@ -18,14 +19,20 @@ export const reflexionsRoute = defineRoute({
     },
     POST: async (c) => {
       const body = await parseBody(c, CreateReflexionBody);
-      const [row] = await c.get('services').db.rpc('record_reflexion', {
-        p_project_id: c.get('project').id,
-        p_expert_id: body.expertId,
-        p_kind: body.kind,
-        p_context: body.context,
-        p_outcome: body.outcome,
-        p_success: body.success,
-        p_impact_score: body.impactScore,
+      const {
+        rows: [row],
+      } = await runWrite(c, {
+        rpc: 'record_reflexion',
+        args: {
+          p_project_id: c.get('project').id,
+          p_expert_id: body.expertId,
+          p_kind: body.kind,
+          p_context: body.context,
+          p_outcome: body.outcome,
+          p_success: body.success,
+          p_impact_score: body.impactScore,
+        },
+        body,
       });
       // The overview counts reflexions.
       await invalidate(c, 'reflexions', 'overview');

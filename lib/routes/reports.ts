@@ -1,6 +1,7 @@
 import { defineRoute, json, parseBody, parseQuery } from '../http/index.js';
 import { CreateReportBody, ListReportsQuery } from '../schemas/index.js';
 import { invalidate, respondCachedPage } from './cached.js';
+import { runWrite } from './idempotent.js';
 import { present } from './present.js';
 
 /** GET /api/iris/reports?limit&cursor: health reports, newest first. POST: files a report. */
@@ -15,14 +16,20 @@ export const reportsRoute = defineRoute({
     },
     POST: async (c) => {
       const body = await parseBody(c, CreateReportBody);
-      const [row] = await c.get('services').db.rpc('create_report', {
-        p_project_id: c.get('project').id,
-        p_kind: body.kind,
-        p_health_score: body.healthScore,
-        p_overall_health: body.overallHealth,
-        p_severity: body.severity,
-        p_title: body.title,
-        p_data: body.data as Record<string, never>,
+      const {
+        rows: [row],
+      } = await runWrite(c, {
+        rpc: 'create_report',
+        args: {
+          p_project_id: c.get('project').id,
+          p_kind: body.kind,
+          p_health_score: body.healthScore,
+          p_overall_health: body.overallHealth,
+          p_severity: body.severity,
+          p_title: body.title,
+          p_data: body.data as Record<string, never>,
+        },
+        body,
       });
       // The overview shows the latest health score and the open critical reports.
       await invalidate(c, 'reports', 'overview');

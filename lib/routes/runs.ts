@@ -2,12 +2,16 @@ import { z } from 'zod';
 import type { RunInput } from '../db/types.js';
 import { unprocessable } from '../errors.js';
 import { defineRoute, json, parseQuery, readJsonBody, validate, type RouteContext } from '../http/index.js';
+import { DEFAULT_RUN_RETENTION_DAYS, retentionOf } from '../lifecycle/index.js';
 import { ListRunsQuery, MAX_RUNS_PER_BATCH, RunBatchSchema, RunSchema, type RunBody } from '../schemas/index.js';
 import { forbidden } from '../errors.js';
 import { respondCachedPage } from './cached.js';
+import { runWrite } from './idempotent.js';
 
-/** How far back a run's `createdAt` may be backfilled, and how far ahead a client clock may run. */
-export const MAX_BACKFILL_MS = 400 * 24 * 3600 * 1000;
+const DAY_MS = 24 * 3600 * 1000;
+/** How far back a run's `createdAt` may be backfilled (at most; a shorter raw-run retention shortens it), and how far ahead a client clock may run. */
+export const MAX_BACKFILL_DAYS = DEFAULT_RUN_RETENTION_DAYS;
+export const MAX_BACKFILL_MS = MAX_BACKFILL_DAYS * DAY_MS;
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 const RunArraySchema = z.array(RunSchema).min(1).max(MAX_RUNS_PER_BATCH);
@@ -30,6 +34,7 @@ function parseRuns(body: unknown, c: RouteContext): RunBody[] {
 
 function toRunInput(run: RunBody): RunInput {
   return {
+    ...(run.id ? { id: run.id } : {}),
     expert_id: run.expertId,
     agent_id: run.agentId ?? null,
     model: run.model,
@@ -46,14 +51,21 @@ function toRunInput(run: RunBody): RunInput {
   };
 }
 
-function checkTimestamps(runs: RunBody[], nowMs: number): void {
+/**
+ * A run may be backfilled up to 400 days, or the project's raw-run retention
+ * when that is shorter: an older run would be deleted by the next retention
+ * sweep, and a run id whose row is already deleted would be stored (and
+ * counted in the rollups) a second time.
+ */
+function checkTimestamps(runs: RunBody[], nowMs: number, retentionDays: number): void {
+  const backfillDays = Math.min(MAX_BACKFILL_DAYS, retentionDays);
   const issues = [];
   for (let i = 0; i < runs.length && issues.length < 20; i++) {
     const at = runs[i]!.createdAt;
     if (at === undefined) continue;
     const ms = Date.parse(at);
     if (ms > nowMs + MAX_CLOCK_SKEW_MS) issues.push({ path: `${i}.createdAt`, code: 'custom', message: 'is in the future' });
-    else if (ms < nowMs - MAX_BACKFILL_MS) issues.push({ path: `${i}.createdAt`, code: 'custom', message: 'is more than 400 days old' });
+    else if (ms < nowMs - backfillDays * DAY_MS) issues.push({ path: `${i}.createdAt`, code: 'custom', message: `is more than ${backfillDays} days old` });
   }
   if (issues.length > 0) throw unprocessable('Some runs have a createdAt outside the accepted window.', issues);
 }
@@ -70,16 +82,23 @@ export const runsRoute = defineRoute({
       return respondCachedPage(c, 'runs', query, {}, (args) => c.get('services').db.rpc('list_runs', { p_project_id: projectId, ...args }));
     },
     POST: async (c) => {
+      const project = c.get('project');
       const runs = parseRuns(await readJsonBody(c.req.raw), c);
-      checkTimestamps(runs, c.get('services').now());
+      checkTimestamps(runs, c.get('services').now(), retentionOf(project.settings).runsDays);
       // One statement: the batch is stored whole or not at all, and the 201 is sent only after it committed.
-      const [row] = await c.get('services').db.rpc('ingest_runs', {
-        p_project_id: c.get('project').id,
-        p_runs: runs.map(toRunInput),
+      // Runs with an id already stored are skipped (duplicates); with an Idempotency-Key the whole answer is replayed.
+      const { rows, replayed } = await runWrite(c, {
+        rpc: 'ingest_runs',
+        args: { p_project_id: project.id, p_runs: runs.map(toRunInput) },
+        body: runs,
       });
-      const inserted = row?.inserted ?? 0;
-      c.get('services').metrics.runsIngested(inserted);
-      return json(c, { inserted }, 201);
+      const inserted = rows[0]?.inserted ?? 0;
+      const duplicates = runs.length - inserted;
+      if (!replayed) {
+        c.get('services').metrics.runsIngested(inserted);
+        c.get('services').metrics.runsDuplicate(duplicates);
+      }
+      return json(c, { inserted, duplicates }, 201);
     },
   },
 });

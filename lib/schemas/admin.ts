@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { text, uuid } from './common.js';
+import { RetentionSettings } from './lifecycle.js';
 
-/** Per-project settings an operator may set; the rate-limit fields are read by the limiter. */
+/** Per-project settings an operator may set; the rate-limit fields are read by the limiter, `retention` by ingest and the retention sweep. */
 export const ProjectSettings = z.strictObject({
   rateLimit: z
     .strictObject({
@@ -9,6 +10,7 @@ export const ProjectSettings = z.strictObject({
       writesPerMinute: z.int().min(1).max(1_000_000).optional(),
     })
     .optional(),
+  retention: RetentionSettings.optional(),
 });
 
 export const CreateProjectBody = z.strictObject({

@@ -7,3 +7,4 @@ export * from './reflexions.js';
 export * from './admin.js';
 export * from './analytics.js';
 export * from './timestamp.js';
+export * from './lifecycle.js';

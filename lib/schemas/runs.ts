@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { identifier, jsonObject, pageQuery, projectIdAssertion, text, timestamp } from './common.js';
+import { RunId } from './lifecycle.js';
 
 /** The largest batch one POST /api/iris/runs accepts. */
 export const MAX_RUNS_PER_BATCH = 1000;
 
 /** One model run as clients send it. */
 export const RunSchema = z.strictObject({
+  /** Client-generated UUID: the run is stored once however often it arrives. Defaults to a random one. */
+  id: RunId.optional(),
   expertId: identifier,
   agentId: identifier.optional(),
   model: identifier,

@@ -108,6 +108,25 @@ export function createInstruments(options: InstrumentsOptions) {
     name: 'runs_ingested_total',
     help: 'Model runs stored through POST /api/iris/runs.',
   });
+  const idempotent = registry.counter({
+    name: 'idempotent_requests_total',
+    help: 'Write requests sent with an Idempotency-Key, by route template and outcome (stored, replayed, mismatch, in_flight).',
+    labelNames: ['route', 'outcome'],
+  });
+  const runDuplicates = registry.counter({
+    name: 'runs_duplicate_total',
+    help: 'Runs sent to POST /api/iris/runs whose id was already stored, so they were skipped.',
+  });
+  const retentionDeleted = registry.counter({
+    name: 'retention_deleted_rows_total',
+    help: 'Rows the retention sweep deleted, by table (model_runs, run_rollups, idempotency_keys).',
+    labelNames: ['table'],
+  });
+  const retentionSweeps = registry.counter({
+    name: 'retention_sweeps_total',
+    help: 'Retention sweeps, by outcome (complete; budget_exhausted: time ran out, the next sweep continues; failed).',
+    labelNames: ['outcome'],
+  });
   registry
     .gauge({ name: 'iris_build_info', help: 'Always 1; the version label says what is deployed.', labelNames: ['version'], merge: 'max' })
     .labels({ version: options.version })
@@ -185,11 +204,24 @@ export function createInstruments(options: InstrumentsOptions) {
     rateLimitDecision(result: 'allowed' | 'limited', reason: 'ok' | 'limit' | 'timeout' | 'error' | 'cache_block'): void {
       child2(limitChildren, rateLimit, LIMIT_LABELS, result, reason).inc();
     },
-    authFailure(reason: 'missing' | 'malformed' | 'unknown_or_revoked' | 'admin_token' | 'metrics_token'): void {
+    authFailure(reason: 'missing' | 'malformed' | 'unknown_or_revoked' | 'admin_token' | 'metrics_token' | 'cron_secret'): void {
       authFailures.labels({ reason }).inc();
     },
     runsIngested(count: number): void {
       runsIngested.inc(count);
+    },
+    runsDuplicate(count: number): void {
+      if (count > 0) runDuplicates.inc(count);
+    },
+    /** One keyed write request; `route` is the template, never the key or the path. */
+    idempotentRequest(route: string, outcome: 'stored' | 'replayed' | 'mismatch' | 'in_flight'): void {
+      idempotent.labels({ route, outcome }).inc();
+    },
+    retentionDeleted(table: 'model_runs' | 'run_rollups' | 'idempotency_keys', rows: number): void {
+      retentionDeleted.labels({ table }).inc(rows);
+    },
+    retentionSweep(outcome: 'complete' | 'budget_exhausted' | 'failed'): void {
+      retentionSweeps.labels({ outcome }).inc();
     },
     /** Stops the process gauges' timers. */
     stop(): void {

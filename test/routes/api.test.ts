@@ -99,12 +99,12 @@ describe('POST /api/iris/runs', () => {
     const p = await app.createProject('Ingest');
     const one = await app.request('/api/iris/runs', { method: 'POST', key: p.key, json: sampleRun() });
     expect(one.status).toBe(201);
-    expect(await json(one)).toEqual({ inserted: 1 });
+    expect(await json(one)).toEqual({ inserted: 1, duplicates: 0 });
     const runs = Array.from({ length: 9 }, (_, i) => sampleRun({ latencyMs: 100 * (i + 1), outcome: i < 3 ? 'failure' : 'success' }));
     const batch = await app.request('/api/iris/runs', { method: 'POST', key: p.key, json: { runs } });
-    expect(await json(batch)).toEqual({ inserted: 9 });
+    expect(await json(batch)).toEqual({ inserted: 9, duplicates: 0 });
     const arr = await app.request('/api/iris/runs', { method: 'POST', key: p.key, json: [sampleRun()] });
-    expect(await json(arr)).toEqual({ inserted: 1 });
+    expect(await json(arr)).toEqual({ inserted: 1, duplicates: 0 });
 
     const overview = await json(await app.request('/api/iris/overview', { key: p.key }));
     expect(overview).toMatchObject({ projectId: p.id, runs24h: 11, runsToday: expect.any(Number) });

@@ -21,7 +21,7 @@ let app: TestApp;
 let project: TestProject;
 
 beforeAll(async () => {
-  app = await createTestApp();
+  app = await createTestApp({ env: { CRON_SECRET: 'cron-secret-the-fuzzer-never-sends' } });
   project = await app.createProject('Fuzz target');
   const runs = Array.from({ length: 30 }, (_, i) => sampleRun({ latencyMs: i }));
   await app.request('/api/iris/runs', { method: 'POST', key: project.key, json: runs });
@@ -76,6 +76,7 @@ const WRITES: WriteSpec[] = [
     path: '/api/iris/runs',
     valid: () => sampleRun(),
     fields: [
+      { name: 'id', kind: 'id' },
       { name: 'expertId', kind: 'id' },
       { name: 'model', kind: 'id' },
       { name: 'latencyMs', kind: 'number' },
@@ -192,7 +193,7 @@ function writeRequest(spec: WriteSpec): fc.Arbitrary<Generated> {
       }),
     ),
     // A required field missing.
-    field.filter((f) => !['confidence', 'costUsd', 'inputTokens'].includes(f.name)).map((f) => {
+    field.filter((f) => !['id', 'confidence', 'costUsd', 'inputTokens'].includes(f.name)).map((f) => {
       const body = spec.valid();
       delete body[f.name];
       return json(`missing ${f.name}`, body);
@@ -262,7 +263,7 @@ function writeRequest(spec: WriteSpec): fc.Arbitrary<Generated> {
     // Hostile values in headers Iris reads or echoes.
     fc
       .tuple(
-        fc.constantFrom('x-request-id', 'x-forwarded-for', 'x-real-ip', 'if-none-match', 'cache-control', 'origin', 'accept'),
+        fc.constantFrom('x-request-id', 'x-forwarded-for', 'x-real-ip', 'if-none-match', 'cache-control', 'origin', 'accept', 'idempotency-key'),
         fc.constantFrom(...SQLISH, '', ' ', 'x'.repeat(8_000), '"unterminated', '*, *, *', '999.999.999.999', '<script>'),
       )
       .map(([header, value]) => {
@@ -270,6 +271,10 @@ function writeRequest(spec: WriteSpec): fc.Arbitrary<Generated> {
         body[spec.fields[0]!.name] = null;
         return { ...json(`header ${header}`, body, { [header]: value }) };
       }),
+    // An Idempotency-Key no key can be, on an otherwise valid write: refused before anything is written.
+    fc
+      .constantFrom('', ' ', 'short', '""', 'x'.repeat(256), '"unterminated-key', 'two words here', 'a,b,c,d,e,f,g,h', ...SQLISH)
+      .map((bad) => json(`idempotency-key ${JSON.stringify(bad).slice(0, 30)}`, spec.valid(), { 'idempotency-key': bad })),
     // Credentials that do not authenticate.
     fc.constantFrom('', 'Bearer', 'Bearer ', `Bearer ${key}x`, `Basic ${btoa('a:b')}`, `Bearer iris_sk_${'A'.repeat(43)}`, `Bearer ${SQLISH[0]}`).map(
       (h) => ({
@@ -295,6 +300,7 @@ const READ_PATHS = [
   '/api/iris/runs',
   '/api/admin/api-keys',
   '/api/admin/projects',
+  '/api/cron/retention',
 ];
 const QUERY_KEYS = [
   'from', 'to', 'limit', 'cursor', 'active', 'expertId', 'projectId', 'unknown', '__proto__', 'constructor',

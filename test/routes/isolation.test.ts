@@ -135,6 +135,33 @@ describe('tenant isolation', () => {
     }
   });
 
+  it('never replays for B an answer stored under the Idempotency-Key A used', async () => {
+    const idempotencyKey = crypto.randomUUID();
+    const report = { kind: 'health', healthScore: 50, overallHealth: 'degraded', severity: 'warning', title: 'same key, two tenants' };
+    const send = (p: TestProject) => app.request('/api/iris/reports', { method: 'POST', key: p.key, json: report, headers: { 'idempotency-key': idempotencyKey } });
+    const fromA = await send(a);
+    const fromB = await send(b);
+    expect([fromA.status, fromB.status]).toEqual([201, 201]);
+    expect(fromB.headers.get('idempotent-replayed')).toBeNull();
+    const [bodyA, bodyB] = [(await fromA.json()) as { id: string }, (await fromB.json()) as { id: string }];
+    expect(bodyB.id).not.toBe(bodyA.id);
+    // Each answer names its own report only, and a retry in B replays B's.
+    const retryB = await send(b);
+    expect(retryB.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await retryB.json()) as { id: string }).id).toBe(bodyB.id);
+  });
+
+  it('never lets a project key run the retention sweep', async () => {
+    const withCron = await createTestApp({ db: app.db, env: { CRON_SECRET: 'cron-secret-for-isolation-tests' } });
+    try {
+      const before = await footprint(b.id);
+      for (const p of [a, b]) expect((await withCron.request('/api/cron/retention', { key: p.key })).status).toBe(401);
+      expect(await footprint(b.id)).toEqual(before);
+    } finally {
+      await withCron.services.background.drain();
+    }
+  });
+
   it('never changes B when A writes, even when A names B’s expert', async () => {
     const before = await footprint(b.id);
     const usage = await app.request('/api/iris/experts/b-secret-expert/usage', { method: 'POST', key: a.key });

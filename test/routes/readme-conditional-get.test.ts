@@ -4,21 +4,14 @@
  * example quoted the ETag a second time, which gives 200).
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalServer, type LocalServer } from '../../lib/server/index.js';
 import { API_DIR, createTestApp, type TestProject } from '../support/app.js';
+import { readmeBlock } from '../support/readme.js';
 
 const hasShellTools = spawnSync('bash', ['-c', 'command -v curl grep cut tr']).status === 0;
 
-/** The ```bash block of README.md that shows If-None-Match. */
-function readmeBlock(containing: string): string {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const block = [...readme.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.includes(containing));
-  if (block === undefined) throw new Error(`README.md has no bash block with ${containing}`);
-  return block;
-}
 
 describe.skipIf(!hasShellTools)("README's If-None-Match example", () => {
   let server: LocalServer;

@@ -142,6 +142,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       // postmaster.pid: first line is the postmaster's PID.
       const pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
       if (!(pid > 0)) throw new Error(`could not read the postmaster PID from ${dataDir}/postmaster.pid`);
+      unregisterPid();
       unregisterPid = track({ pid, dir, command: 'postgres' });
       unregisterDir();
       await waitFor(

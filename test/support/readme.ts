@@ -1,0 +1,9 @@
+import { readFileSync } from 'node:fs';
+
+/** The ```bash block of README.md that contains `marker`, as a shell would get it pasted. */
+export function readmeBlock(marker: string): string {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const block = [...readme.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.includes(marker));
+  if (block === undefined) throw new Error(`README.md has no bash block with ${marker}`);
+  return block;
+}
