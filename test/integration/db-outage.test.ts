@@ -263,8 +263,9 @@ describe.skipIf(!process.env.IRIS_TEST_DATABASE_URL)('PostgreSQL stopped under l
       expect(typeof s.mayHaveCommitted).toBe('boolean');
     }
 
-    // 2. Warm keys were served from their copies throughout, the recent-runs list past its stale window and the
-    // default stats window past its minute boundary included.
+    // 2. Warm keys were served from their copies throughout, the recent-runs list past its stale window included.
+    // (The default stats window is whole hours: its key changes once an hour, so a 20 s outage rarely crosses
+    // a boundary; its last-good copy across one is tested with an injected clock in test/routes/db-outage.test.ts.)
     // (The recent-runs list has the shortest grace: its last refresh, at most TTL + stale window before the
     // stop, is served for TTL + grace, 65 s; only a longer outage outlives it, and then it is a 503.)
     const runs = CACHE_POLICIES.runs;
@@ -274,7 +275,8 @@ describe.skipIf(!process.env.IRIS_TEST_DATABASE_URL)('PostgreSQL stopped under l
     const outlived = (s: Sample) => s.path === '/api/iris/runs' && s.status === 503 && s.at > runsCopyUntil;
     expect(warmDuring.filter((s) => s.status !== 200 && !outlived(s)).map((s) => `${s.path} ${s.status} at ${Math.round(s.at - haltedAt)} ms`)).toEqual([]);
     expect(xCache['/api/iris/runs STALE-ERROR'] ?? 0).toBeGreaterThan(0);
-    expect(xCache['/api/iris/stats/tokens STALE-ERROR'] ?? 0).toBeGreaterThan(0);
+    const tokensFromCopies = ['HIT-L1', 'HIT-L2', 'STALE', 'STALE-ERROR'].reduce((n, x) => n + (xCache[`/api/iris/stats/tokens ${x}`] ?? 0), 0);
+    expect(tokensFromCopies).toBeGreaterThan(0);
 
     // 3. Everything that needs the database got a fast 503 while it was down, and the circuit opened.
     for (const kind of ['uncached', 'write', 'unknown_key', 'admin'] as const) {
