@@ -22,3 +22,6 @@ export {
 export { DEFAULT_ALPHA, summarizeMean, summarizeProportion, wilsonInterval, type Interval, type IntervalOptions, type MeanSummary, type ProportionSummary } from './intervals.js';
 export type { UndefinedReason } from './pairs.js';
 export { twoProportionZTest, welchTTest, type FixedHorizonOptions, type FixedHorizonResult } from './fixed-horizon.js';
+export { DEFAULT_PLANNED_SAMPLE_SIZE, mixingVarianceFor, sequentialMeans, sequentialProportions, type SequentialOptions, type SequentialResult } from './sequential.js';
+export { DEFAULT_SRM_THRESHOLD, sampleRatioMismatch, type SampleRatioOptions, type SampleRatioResult } from './srm.js';
+export { verdict, type BetterDirection, type Verdict, type VerdictInput, type VerdictResult } from './verdict.js';
