@@ -32,7 +32,9 @@
  *
  * With equal groups of n, s² = V/n and this is Johari et al.'s
  * √(V/(V + nτ²))·exp(n²τ²d²/(2V(V + nτ²))). Λ is a nonnegative martingale
- * under H0, so by Ville's inequality P(Λ ever reaches 1/α) <= α: the
+ * under H0 (exactly for normal data with known variances, asymptotically
+ * with estimated ones: Waudby-Smith et al.), so by Ville's inequality
+ * P(Λ ever reaches 1/α) <= α: the
  * always-valid p-value is p = min(1, 1/Λ), and rejecting when p < α keeps
  * the false-positive rate at α under continuous monitoring. Inverting the
  * test at every θ gives the confidence sequence
@@ -50,7 +52,7 @@
  * r = φ²·n_eff with n_eff = V/s² (exactly n with equal groups of n). The
  * half-width is smallest where r = 2 ln(1/α) + ln(1 + r) (8.21 at α = 0.05);
  * one step of that fixed point gives φ² = (2 ln(1/α) + ln(1 + 2 ln(1/α))) / n
- * for a planned n per variant, the choice of Howard et al. and GrowthBook,
+ * for a planned n per variant (the tuning GrowthBook's sequential testing uses),
  * which `mixingVarianceFor(n)` computes (at α = 0.05 it is within 0.1% of
  * the optimum width). The default plans for 5,000 observations per variant:
  * Iris experiments compare prompt versions over thousands of agent runs.
@@ -95,9 +97,11 @@ export interface SequentialOptions {
 }
 
 /**
- * The φ² whose confidence sequence is narrowest after `plannedSampleSizePerVariant`
- * observations per variant: (2 ln(1/α) + ln(1 + 2 ln(1/α))) / n (Howard et al. 2021, §3.5).
- * @example mixingVarianceFor(5_000) // 0.001588…
+ * The φ² whose confidence sequence is (within 0.1% at α = 0.05) narrowest
+ * after `plannedSampleSizePerVariant` observations per variant:
+ * (2 ln(1/α) + ln(1 + 2 ln(1/α))) / n, one step of the fixed point
+ * r = 2 ln(1/α) + ln(1 + r) that minimizes the half-width (see the module comment).
+ * @example mixingVarianceFor(5_000) // 0.0015872…
  */
 export function mixingVarianceFor(plannedSampleSizePerVariant: number, alpha: number = DEFAULT_ALPHA): number {
   checkPositive('plannedSampleSizePerVariant', plannedSampleSizePerVariant);
