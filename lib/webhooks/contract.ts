@@ -324,7 +324,7 @@ export function runWebhookOutboxContract(name: string, makeDb: () => Promise<Db>
         const [old] = await enqueue(projectId, 'old');
         const [live] = await enqueue(projectId, 'old but live');
         const [fresh] = await enqueue(projectId, 'fresh');
-        await sql.query(`update webhook_events set created_at = now() - interval '91 days' where id = any($1::uuid[])`, [[old!.event_id, live!.event_id]]);
+        await sql.query(`update webhook_events set created_at = now() - interval '91 days' where id in ($1::uuid, $2::uuid)`, [old!.event_id, live!.event_id]);
         await sql.query(`update webhook_deliveries set status = 'succeeded', next_attempt_at = null, completed_at = now() where event_id = $1`, [old!.event_id]);
         for (let i = 0; i < 100; i++) if ((await suite.db.rpc('delete_expired_webhook_events', { p_limit: 1000 }))[0]!.deleted < 1000) break;
         expect((await log(projectId, e.id)).map((d) => d.event_id).sort()).toEqual([live!.event_id, fresh!.event_id].sort());
