@@ -197,6 +197,23 @@ describe('POST /api/iris/webhooks/{id}/test and the delivery log', () => {
     expect((await deliveries(endpoint.id)).data[0]).toMatchObject({ status: 'succeeded', attempts: 2, lastStatus: 204 });
   });
 
+  it('sends one test event and disables once when the writes are retried with their Idempotency-Key', async () => {
+    const endpoint = await newEndpoint();
+    receiver.answer = () => ({ kind: 'response', status: 200, body: '', retryAfter: null });
+    const send = (key: string) => app.request(`/api/iris/webhooks/${endpoint.id}/test`, { method: 'POST', key: project.key, headers: { 'idempotency-key': key } });
+    const testKey = crypto.randomUUID();
+    const [first, again] = [await send(testKey), await send(testKey)];
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await again.text()).toBe(await first.text());
+    await app.services.background.drain();
+    expect((await deliveries(endpoint.id)).data).toHaveLength(1);
+    const remove = (key: string) => app.request(`/api/iris/webhooks/${endpoint.id}`, { method: 'DELETE', key: project.key, headers: { 'idempotency-key': key } });
+    const deleteKey = crypto.randomUUID();
+    const [gone, goneAgain] = [await remove(deleteKey), await remove(deleteKey)];
+    expect([gone.status, goneAgain.status]).toEqual([200, 200]);
+    expect(goneAgain.headers.get('idempotent-replayed')).toBe('true');
+  });
+
   it('pages the delivery log with nextCursor, newest first', async () => {
     const endpoint = await newEndpoint();
     receiver.answer = () => ({ kind: 'response', status: 200, body: '', retryAfter: null });
