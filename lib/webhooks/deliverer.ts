@@ -122,11 +122,14 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     const verdict = await guard.check(row.url);
     if (!verdict.ok) return { outcome: 'blocked', status: null, error: `not sent: ${verdict.message}`, response: null, retryAfter: null };
     const body = eventBody(row.event_type, row.event_created_at, row.payload);
-    const headers = {
-      ...(await webhookHeaders(opened.plaintext, { id: row.event_id, timestampS: Math.floor(startedMs / 1000), body })),
-      'content-type': 'application/json',
-      'user-agent': options.userAgent,
-    };
+    let signed: Record<string, string>;
+    try {
+      signed = await webhookHeaders(opened.plaintext, { id: row.event_id, timestampS: Math.floor(startedMs / 1000), body });
+    } catch {
+      // Decrypted, but not a whsec_ secret: nothing Iris wrote.
+      return { outcome: 'unreadable_secret', status: null, error: "not sent: the endpoint's decrypted secret is not a whsec_ secret", response: null, retryAfter: null };
+    }
+    const headers = { ...signed, 'content-type': 'application/json', 'user-agent': options.userAgent };
     transport ??= options.transport();
     return fromResult(await (await transport).send({ url: verdict.url, headers, body, timeoutMs, maxResponseBytes }));
   }
