@@ -17,11 +17,11 @@
 -- judgement (lib/webhooks/schedule.ts: exponential from 30 s, doubling,
 -- capped at 4 h, +-20% jitter, the last attempt at most 24 h after the
 -- delivery was queued, at most 15 attempts), and tests move a clock instead
--- of sleeping. A claim is a lease: the
--- delivery is 'delivering' until p_now + p_lease_seconds, after which another
--- claim may take it again (an instance that froze mid-send loses nothing; the
--- attempt it may have made still counts). A stale deliverer cannot overwrite
--- a newer attempt: record_webhook_attempt only updates the attempt it names.
+-- of sleeping. A claim is a lease: the delivery is 'delivering' until the
+-- claim's time + p_lease_seconds, after which another claim may take it again
+-- (an instance that froze mid-send loses nothing; the attempt it may have
+-- made still counts). A stale deliverer cannot overwrite a newer attempt:
+-- record_webhook_attempt only updates the attempt it names.
 --
 -- Bounded: at most 20 enabled endpoints per project, 1,000 live (pending or
 -- delivering) deliveries per endpoint (further ones are stored as failed
