@@ -51,3 +51,30 @@ describe('loadConfig: the database time budget', () => {
     expect((error as Error).message).toMatch(/DATABASE_STATEMENT_TIMEOUT_MS \(3000\) must be below DATABASE_TIMEOUT_MS/);
   });
 });
+
+describe('loadConfig: IRIS_ENCRYPTION_KEY', () => {
+  const key = new Uint8Array(32).map((_, i) => i * 7);
+  const base64 = btoa(String.fromCharCode(...key));
+
+  it('reads 32 bytes of standard or URL-safe base64, and is null when unset', () => {
+    expect(loadConfig({}).encryptionKey).toBeNull();
+    expect(loadConfig({ IRIS_ENCRYPTION_KEY: base64 }).encryptionKey).toEqual(key);
+    expect(loadConfig({ IRIS_ENCRYPTION_KEY: base64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') }).encryptionKey).toEqual(key);
+  });
+
+  it('refuses a key of the wrong length or one that is not base64, naming the variable but never the value', () => {
+    const short = btoa('sixteen bytes!!!');
+    for (const value of [short, 'not base64 at all!', base64 + base64]) {
+      const message = (() => {
+        try {
+          loadConfig({ IRIS_ENCRYPTION_KEY: value });
+        } catch (e) {
+          return e instanceof ConfigError ? e.message : 'not a ConfigError';
+        }
+        return 'accepted';
+      })();
+      expect(message).toMatch(/IRIS_ENCRYPTION_KEY must be 32 random bytes in base64 \(generate one with: openssl rand -base64 32\)/);
+      expect(message).not.toContain(value);
+    }
+  });
+});

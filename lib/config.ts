@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decodeBase64, ENCRYPTION_KEY_BYTES } from './webhooks/index.js';
 
 /**
  * Iris reads its environment once, here, and fails fast with a message that
@@ -44,6 +45,12 @@ export interface Config {
   metricsToken: string | null;
   /** Bearer token Vercel Cron sends to /api/cron/* (`CRON_SECRET`); when null the cron routes answer 404. */
   cronSecret: string | null;
+  /**
+   * The key that encrypts secrets at rest (webhook signing secrets), 32 bytes
+   * (`IRIS_ENCRYPTION_KEY`, base64). Null: the webhook routes answer 503
+   * `webhooks_not_configured` and nothing is delivered. Never logged.
+   */
+  encryptionKey: Uint8Array<ArrayBuffer> | null;
   /** Origins allowed by CORS; empty means no CORS headers at all. */
   corsOrigins: string[];
   /** True on Vercel production deployments or with NODE_ENV=production. */
@@ -124,6 +131,7 @@ const EnvSchema = z.object({
   CRON_SECRET: secret('CRON_SECRET').refine((v) => v === undefined || /^[A-Za-z0-9\-._~+/]+=*$/.test(v), {
     message: 'CRON_SECRET may hold only letters, digits and - . _ ~ + / (it travels as a Bearer token)',
   }),
+  IRIS_ENCRYPTION_KEY: optionalString,
   IRIS_CORS_ORIGINS: optionalString,
   NODE_ENV: optionalString,
   VERCEL_ENV: optionalString,
@@ -199,6 +207,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
 
+  let encryptionKey: Uint8Array<ArrayBuffer> | null = null;
+  if (e.IRIS_ENCRYPTION_KEY !== undefined) {
+    // Never the value in the message: only what is wrong with it.
+    const bytes = decodeBase64(e.IRIS_ENCRYPTION_KEY);
+    if (bytes?.length === ENCRYPTION_KEY_BYTES) encryptionKey = bytes;
+    else {
+      const got = bytes ? `${bytes.length} bytes` : 'text that is not base64';
+      problems.push(`IRIS_ENCRYPTION_KEY must be ${ENCRYPTION_KEY_BYTES} random bytes in base64 (generate one with: openssl rand -base64 32); got ${got}`);
+    }
+  }
+
   const production = e.VERCEL_ENV === 'production' || (e.VERCEL_ENV === undefined && e.NODE_ENV === 'production');
 
   if (problems.length > 0) throw new ConfigError(`Invalid environment:\n${problems.map((p) => `  ${p}`).join('\n')}`);
@@ -210,6 +229,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminToken: e.IRIS_ADMIN_TOKEN ?? null,
     metricsToken: e.IRIS_METRICS_TOKEN ?? null,
     cronSecret: e.CRON_SECRET ?? null,
+    encryptionKey,
     corsOrigins,
     production,
     instance: [e.VERCEL_REGION, e.VERCEL_DEPLOYMENT_ID ?? e.HOSTNAME].filter(Boolean).join('/') || 'local',

@@ -19,6 +19,7 @@ import { isOutage } from './http/error-map.js';
 import { createLogger, type Logger } from './log.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit/index.js';
 import { cacheObserver, createFleet, createInstruments, instrumentDb, type Fleet, type Instruments } from './telemetry/index.js';
+import { createWebhooks, type Webhooks, type WebhooksOptions } from './webhooks/index.js';
 
 /**
  * Everything a request handler needs, built once per instance (one Vercel
@@ -42,9 +43,14 @@ export interface Services {
   /** Per-key and per-IP limits: fleet-wide on Redis, per instance in memory. */
   limiter: RateLimiter;
   fleet: Fleet;
+  /** Webhook secrets, the SSRF guard and the outbox's deliverer (lib/webhooks). */
+  webhooks: Webhooks;
   /** Random id of this instance, for the fleet view. */
   instanceId: string;
-  /** True on the local server (`npm run dev`, benchmarks): enables conveniences such as the benchmark's cache bypass. */
+  /**
+   * True on the local server (`npm run dev`, benchmarks): enables conveniences such as the benchmark's cache
+   * bypass, and (outside production) webhook deliveries to loopback receivers.
+   */
   local: boolean;
   /** Epoch ms when this instance started. */
   startedAt: number;
@@ -76,6 +82,8 @@ export interface ServicesOptions {
   local?: boolean;
   /** Register process gauges. @default true */
   processMetrics?: boolean;
+  /** Webhook options tests inject: the resolver, the transport, randomness, shorter timeouts. */
+  webhooks?: Partial<Pick<WebhooksOptions, 'resolve' | 'transport' | 'random' | 'timeoutMs' | 'leaseMs' | 'batchSize' | 'policy' | 'minIntervalMs'>>;
 }
 
 export async function createServices(options: ServicesOptions = {}): Promise<Services> {
@@ -125,6 +133,24 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     ...options.cache,
   });
   const keyUsage = createKeyUsage({ db, now, runInBackground: (label, task) => void background.run(label, task) });
+  const local = options.local ?? false;
+  const webhooks = createWebhooks({
+    db,
+    encryptionKey: config.encryptionKey,
+    // Loopback receivers only on the local server, and never in production.
+    allowLoopback: local && !config.production,
+    now,
+    log,
+    observer: {
+      attempt: (type, outcome) => metrics.webhookAttempt(type, outcome),
+      finished: (type, status) => metrics.webhookDelivery(type, status),
+      backlog: (due, waiting) => metrics.webhookBacklog(due, waiting),
+      drain: (trigger, outcome) => metrics.webhookDrain(trigger, outcome),
+    },
+    runInBackground: (label, task) => background.run(label, task),
+    userAgent: `Iris-Webhooks/${config.version}`,
+    ...options.webhooks,
+  });
   return {
     config,
     db,
@@ -138,8 +164,9 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     metrics,
     limiter: options.limiter ?? createRateLimiter(kv, { now }),
     fleet: createFleet({ kv, registry: metrics.registry, instanceId, now }),
+    webhooks,
     instanceId,
-    local: options.local ?? false,
+    local,
     startedAt: now(),
     now,
     async close() {

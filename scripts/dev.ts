@@ -50,6 +50,9 @@ async function main() {
   // the admin curl examples work; anywhere else it must be configured explicitly.
   const mintAdminToken = embedded && !config.adminToken;
   if (mintAdminToken) config = { ...config, adminToken: 'dev_admin_' + crypto.randomUUID().replace(/-/g, '') };
+  // Likewise an encryption key for webhook secrets: endpoints created in this run work in this run.
+  const mintEncryptionKey = embedded && !config.encryptionKey;
+  if (mintEncryptionKey) config = { ...config, encryptionKey: crypto.getRandomValues(new Uint8Array(32)) };
 
   const started = performance.now();
   console.log(`Iris ${config.version}: database ${describeDatabase(config.db)}, KV ${config.kv.kind}`);
@@ -78,7 +81,8 @@ async function main() {
     });
   }
 
-  const services = await createServices({ config, db });
+  // The local server: webhooks may go to receivers on this machine (http://127.0.0.1:<port>), never in production.
+  const services = await createServices({ config, db, local: !config.production });
   const server = await startLocalServer({
     apiDir: fileURLToPath(new URL('../api', import.meta.url)),
     services,
@@ -90,7 +94,13 @@ async function main() {
   console.log(`\nIris is listening on ${base} (ready in ${((performance.now() - started) / 1000).toFixed(1)} s, ${server.routes.length} routes)\n`);
   // A configured admin token is printed too (this is a developer's terminal), but never in production.
   const adminToken = config.adminToken && (mintAdminToken || !config.production) ? { value: config.adminToken, mintedForThisRun: mintAdminToken } : null;
-  const banner = devBanner({ baseUrl: base, demoKey, adminToken, metricsTokenConfigured: config.metricsToken !== null });
+  const banner = devBanner({
+    baseUrl: base,
+    demoKey,
+    adminToken,
+    metricsTokenConfigured: config.metricsToken !== null,
+    encryptionKeyMintedForThisRun: mintEncryptionKey,
+  });
   console.log(banner.join('\n'));
   console.log('\nCtrl-C to stop.');
 

@@ -39,10 +39,21 @@ const RPC_NAMES: Record<RpcName, true> = {
   delete_expired_runs: true,
   delete_expired_rollups: true,
   delete_expired_idempotency_keys: true,
+  enqueue_webhook_event: true,
+  send_test_webhook: true,
+  create_webhook_endpoint: true,
+  list_webhook_endpoints: true,
+  get_webhook_endpoint: true,
+  disable_webhook_endpoint: true,
+  list_webhook_deliveries: true,
+  claim_webhook_deliveries: true,
+  record_webhook_attempt: true,
+  webhook_backlog: true,
+  delete_expired_webhook_events: true,
 };
 
 /** jsonb parameters: always sent as JSON text, even when the value is a JSON string or number. */
-const JSON_ARGS = new Set(['p_runs', 'p_settings', 'p_performance', 'p_data', 'p_usage', 'p_args']);
+const JSON_ARGS = new Set(['p_runs', 'p_settings', 'p_performance', 'p_data', 'p_usage', 'p_args', 'p_payload', 'p_event_types']);
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const ARG_NAME = /^p_[a-z0-9_]+$/;

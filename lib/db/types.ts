@@ -353,9 +353,117 @@ export interface RpcMap {
   delete_expired_rollups: { args: { p_limit: number }; row: { deleted: number } };
   /** Deletes up to p_limit expired idempotency records; returns how many. */
   delete_expired_idempotency_keys: { args: { p_limit: number }; row: { deleted: number } };
+  /**
+   * For event producers (usually called from SQL, inside the producer's transaction): stores the event once
+   * per (project, dedupe key) and queues one delivery per subscribed endpoint. Zero rows when the key was used.
+   */
+  enqueue_webhook_event: {
+    args: { p_project_id: Uuid; p_type: string; p_payload: { [key: string]: Json }; p_dedupe_key: string | null };
+    row: { event_id: Uuid; deliveries: number };
+  };
+  /** Queues a `webhook.test` event to one enabled endpoint of the project; zero rows when it is not one. */
+  send_test_webhook: { args: { p_project_id: Uuid; p_endpoint_id: Uuid }; row: { event_id: Uuid; delivery_id: Uuid } };
+  /** Zero rows when the project already has the most enabled endpoints it may have (20). */
+  create_webhook_endpoint: {
+    args: {
+      p_project_id: Uuid;
+      p_id: Uuid;
+      p_url: string;
+      p_description: string | null;
+      p_event_types: string[];
+      /** The `whsec_` secret encrypted by lib/webhooks (never the plaintext). */
+      p_secret_ciphertext: string;
+    };
+    row: WebhookEndpointRow & { secret_ciphertext: string };
+  };
+  list_webhook_endpoints: {
+    args: { p_project_id: Uuid; p_limit: number; p_before_created_at: Timestamp | null; p_before_id: Uuid | null };
+    row: WebhookEndpointRow;
+  };
+  /** Zero rows when the endpoint is not the project's. */
+  get_webhook_endpoint: { args: { p_project_id: Uuid; p_id: Uuid }; row: WebhookEndpointRow };
+  /** Idempotent; finishes the endpoint's pending deliveries as failed. Zero rows when it is not the project's. */
+  disable_webhook_endpoint: { args: { p_project_id: Uuid; p_id: Uuid; p_reason: 'deleted' | 'gone' }; row: WebhookEndpointRow };
+  list_webhook_deliveries: {
+    args: {
+      p_project_id: Uuid;
+      p_endpoint_id: Uuid;
+      p_limit: number;
+      p_before_created_at: Timestamp | null;
+      p_before_id: Uuid | null;
+    };
+    row: WebhookDeliveryRow;
+  };
+  /** Leases up to p_limit due deliveries (FOR UPDATE SKIP LOCKED); each row's `attempt` fences its outcome. */
+  claim_webhook_deliveries: { args: { p_now: Timestamp; p_limit: number; p_lease_seconds: number }; row: ClaimedDeliveryRow };
+  /** Zero rows when `p_attempt` is no longer the delivery's current attempt. */
+  record_webhook_attempt: {
+    args: {
+      p_delivery_id: Uuid;
+      p_attempt: number;
+      p_outcome: 'succeeded' | 'retry' | 'failed';
+      p_at: Timestamp;
+      p_next_attempt_at: Timestamp | null;
+      p_status: number | null;
+      p_error: string | null;
+      p_response: string | null;
+    };
+    row: { id: Uuid; status: WebhookDeliveryStatus; attempts: number; next_attempt_at: Timestamp | null; completed_at: Timestamp | null };
+  };
+  /** Live deliveries due at p_now and waiting for later (each counted up to 100,000), and the earliest due time. */
+  webhook_backlog: { args: { p_now: Timestamp }; row: { due: number; waiting: number; next_due_at: Timestamp | null } };
+  /** Deletes up to p_limit events older than 90 days (with their deliveries); returns how many. */
+  delete_expired_webhook_events: { args: { p_limit: number }; row: { deleted: number } };
 }
 
-/** The writes `write_once` may run (a fixed list in the SQL function as well). */
+/** A webhook endpoint as the API shows it: never its secret. */
+export interface WebhookEndpointRow {
+  id: Uuid;
+  url: string;
+  description: string | null;
+  event_types: string[];
+  created_at: Timestamp;
+  disabled_at: Timestamp | null;
+  /** `deleted` (DELETE /api/iris/webhooks/{id}) or `gone` (the receiver answered 410). */
+  disabled_reason: 'deleted' | 'gone' | null;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'failed';
+
+/** One row of an endpoint's delivery log. */
+export interface WebhookDeliveryRow {
+  id: Uuid;
+  event_id: Uuid;
+  event_type: string;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  next_attempt_at: Timestamp | null;
+  last_attempt_at: Timestamp | null;
+  last_status: number | null;
+  last_error: string | null;
+  last_response: string | null;
+  created_at: Timestamp;
+  completed_at: Timestamp | null;
+}
+
+/** A delivery a deliverer has leased, with what it needs to send it. */
+export interface ClaimedDeliveryRow {
+  id: Uuid;
+  /** This attempt's number (1 for the first); pass it back to record_webhook_attempt. */
+  attempt: number;
+  project_id: Uuid;
+  endpoint_id: Uuid;
+  url: string;
+  secret_ciphertext: string;
+  event_id: Uuid;
+  event_type: string;
+  payload: { [key: string]: Json };
+  event_created_at: Timestamp;
+  /** When the delivery was queued: the retry window starts here. */
+  created_at: Timestamp;
+}
+
+/** The writes `write_once` may run (the rows of `write_once_functions` in SQL). */
 export type IdempotentRpc =
   | 'ingest_runs'
   | 'create_report'
@@ -365,7 +473,10 @@ export type IdempotentRpc =
   | 'create_project'
   | 'create_api_key'
   | 'revoke_api_key'
-  | 'rotate_api_key';
+  | 'rotate_api_key'
+  | 'create_webhook_endpoint'
+  | 'disable_webhook_endpoint'
+  | 'send_test_webhook';
 
 /** What `write_once` did with one keyed request. */
 export interface WriteOnceRow {

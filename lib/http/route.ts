@@ -192,9 +192,11 @@ function createPipeline(routePath: string, routeAccess: Access, baseHeaders: Rea
   function finish(c: RouteContext, response: Response, started: number): Response {
     const services = c.get('services');
     if (services) {
-      const { metrics, fleet, background } = services;
+      const { metrics, fleet, background, webhooks } = services;
       metrics.recordHttp(routePath, c.req.method, response.status, (performance.now() - started) / 1000);
       if (fleet.isDue()) void background.run('metrics.publish', () => fleet.publishIfDue());
+      // Retries this instance scheduled are sent by its next request once due (and by the cron route in any case).
+      if (webhooks.isDue()) void webhooks.drainSoon('request');
     }
     return response;
   }

@@ -9,3 +9,4 @@ export { reportsRoute } from './reports.js';
 export { runsRoute } from './runs.js';
 export { hourWindow, performanceStatsRoute, tokenStatsRoute } from './stats.js';
 export { breakdownRoute, timeseriesRoute } from './analytics.js';
+export { webhookDeliveriesRoute, webhookRoute, webhooksCronRoute, webhooksRoute, webhookTestRoute } from './webhooks.js';

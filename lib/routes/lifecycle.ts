@@ -11,7 +11,7 @@ import { EmptyBody } from '../schemas/index.js';
  * without their token; a missing or wrong secret is a 401, compared in
  * constant time.
  */
-async function authorizeCron(c: RouteContext): Promise<void> {
+export async function authorizeCron(c: RouteContext): Promise<void> {
   const { config, metrics } = c.get('services');
   if (!config.cronSecret) throw notFound();
   if (!(await secretMatches(bearerToken(c.req.header('authorization')), config.cronSecret))) {

@@ -25,6 +25,11 @@ export function present<T extends object>(row: T, omit: readonly string[] = []):
   return out;
 }
 
+/** The keyset arguments of a list RPC for a page query: one row more than the page, to know whether another follows. */
+export function pageArgs(query: { limit: number; cursor?: { createdAt: string; id: string } | undefined }) {
+  return { p_limit: query.limit + 1, p_before_created_at: query.cursor?.createdAt ?? null, p_before_id: query.cursor?.id ?? null };
+}
+
 /** A page of a keyset-paginated list: the caller asked the database for `limit + 1` rows. */
 export function page<T extends { created_at: string; id: string }>(
   rows: T[],

@@ -8,3 +8,4 @@ export * from './admin.js';
 export * from './analytics.js';
 export * from './timestamp.js';
 export * from './lifecycle.js';
+export * from './webhooks.js';

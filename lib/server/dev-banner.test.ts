@@ -52,6 +52,12 @@ describe('devBanner', () => {
     expect(none.join('\n')).not.toMatch(/IRIS_ADMIN_TOKEN|IRIS_KEY|BENCHMARK_/);
     expect(exported(none).IRIS).toBe(BASE);
   });
+
+  it('says when webhook secrets are encrypted with a key made for this run, without printing it', () => {
+    const lines = devBanner({ baseUrl: BASE, demoKey: KEY, adminToken: minted, metricsTokenConfigured: false, encryptionKeyMintedForThisRun: true });
+    expect(lines.join('\n')).toContain('set IRIS_ENCRYPTION_KEY=$(openssl rand -base64 32) yourself');
+    expect(devBanner({ baseUrl: BASE, demoKey: KEY, adminToken: minted, metricsTokenConfigured: false }).join('\n')).not.toContain('IRIS_ENCRYPTION_KEY');
+  });
 });
 
 describe('shellWord', () => {

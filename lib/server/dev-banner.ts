@@ -24,6 +24,12 @@ export interface DevBannerOptions {
    * serves /api/metrics to anyone and the tools need no token.
    */
   metricsTokenConfigured: boolean;
+  /**
+   * Whether the dev server made an IRIS_ENCRYPTION_KEY for this run (never
+   * printed): webhook endpoints created now cannot be delivered after a
+   * restart on the same IRIS_DATA_DIR unless the key is set. @default false
+   */
+  encryptionKeyMintedForThisRun?: boolean;
 }
 
 /** A word the shell reads back as `value`: bare when that is safe, else single-quoted. */
@@ -63,6 +69,14 @@ export function devBanner(o: DevBannerOptions): string[] {
   if (o.adminToken !== null) {
     const note = o.adminToken.mintedForThisRun ? '   # admin token for this run only' : '   # IRIS_ADMIN_TOKEN as configured';
     lines.push(`  export IRIS_ADMIN_TOKEN=${shellWord(o.adminToken.value)}${note}`);
+  }
+
+  if (o.encryptionKeyMintedForThisRun) {
+    lines.push(
+      '',
+      'Webhook secrets are encrypted with a key made for this run only; to keep endpoints across runs',
+      'of the same IRIS_DATA_DIR, set IRIS_ENCRYPTION_KEY=$(openssl rand -base64 32) yourself.',
+    );
   }
 
   lines.push('', 'Try:', '  curl -s $IRIS/api/health');

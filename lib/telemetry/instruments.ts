@@ -127,6 +127,27 @@ export function createInstruments(options: InstrumentsOptions) {
     help: 'Retention sweeps, by outcome (complete; budget_exhausted: time ran out, the next sweep continues; failed).',
     labelNames: ['outcome'],
   });
+  const webhookAttempts = registry.counter({
+    name: 'webhook_delivery_attempts_total',
+    help: 'Webhook delivery attempts, by event type (known types, else other) and outcome (success, http_error, timeout, network_error, blocked, unreadable_secret).',
+    labelNames: ['event_type', 'outcome'],
+  });
+  const webhookDeliveries = registry.counter({
+    name: 'webhook_deliveries_total',
+    help: 'Webhook deliveries that finished, by event type and status (succeeded; failed: retries used up, 410 Gone, or the endpoint disabled).',
+    labelNames: ['event_type', 'status'],
+  });
+  const webhookBacklog = registry.gauge({
+    name: 'webhook_backlog',
+    help: 'Webhook deliveries waiting in the outbox after the last drain, by state (due: should be sent now; waiting: scheduled for a later attempt).',
+    labelNames: ['state'],
+    merge: 'max',
+  });
+  const webhookDrains = registry.counter({
+    name: 'webhook_drains_total',
+    help: 'Drains of the webhook outbox, by trigger (write, request, cron) and outcome (complete, budget_exhausted, failed).',
+    labelNames: ['trigger', 'outcome'],
+  });
   registry
     .gauge({ name: 'iris_build_info', help: 'Always 1; the version label says what is deployed.', labelNames: ['version'], merge: 'max' })
     .labels({ version: options.version })
@@ -222,6 +243,20 @@ export function createInstruments(options: InstrumentsOptions) {
     },
     retentionSweep(outcome: 'complete' | 'budget_exhausted' | 'failed'): void {
       retentionSweeps.labels({ outcome }).inc();
+    },
+    /** One webhook delivery attempt; `eventType` is already bounded (eventTypeLabel). */
+    webhookAttempt(eventType: string, outcome: 'success' | 'http_error' | 'timeout' | 'network_error' | 'blocked' | 'unreadable_secret'): void {
+      webhookAttempts.labels({ event_type: eventType, outcome }).inc();
+    },
+    webhookDelivery(eventType: string, status: 'succeeded' | 'failed'): void {
+      webhookDeliveries.labels({ event_type: eventType, status }).inc();
+    },
+    webhookBacklog(due: number, waiting: number): void {
+      webhookBacklog.labels({ state: 'due' }).set(due);
+      webhookBacklog.labels({ state: 'waiting' }).set(waiting);
+    },
+    webhookDrain(trigger: 'write' | 'request' | 'cron', outcome: 'complete' | 'budget_exhausted' | 'failed'): void {
+      webhookDrains.labels({ trigger, outcome }).inc();
     },
     /** Stops the process gauges' timers. */
     stop(): void {

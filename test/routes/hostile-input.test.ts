@@ -117,6 +117,14 @@ const WRITES: WriteSpec[] = [
     ],
   },
   {
+    path: '/api/iris/webhooks',
+    valid: () => ({ url: 'https://93.184.215.14/hook', eventTypes: ['budget.threshold_crossed'] }),
+    fields: [
+      { name: 'url', kind: 'string' },
+      { name: 'eventTypes', kind: 'enum' },
+    ],
+  },
+  {
     path: '/api/admin/projects',
     valid: () => ({ name: 'fuzz' }),
     fields: [{ name: 'name', kind: 'string' }],
@@ -301,6 +309,8 @@ const READ_PATHS = [
   '/api/admin/api-keys',
   '/api/admin/projects',
   '/api/cron/retention',
+  '/api/iris/webhooks',
+  '/api/cron/webhooks',
 ];
 const QUERY_KEYS = [
   'from', 'to', 'limit', 'cursor', 'active', 'expertId', 'projectId', 'unknown', '__proto__', 'constructor',
@@ -346,7 +356,14 @@ const pathRequest = (): fc.Arbitrary<Generated> =>
   fc
   .tuple(
     fc.constantFrom(...HOSTILE_STRINGS.filter((s) => s.length < 200), 'ghost-expert', '..', '%2e%2e', 'planner%00'),
-    fc.constantFrom('/api/iris/experts/:x/usage', '/api/admin/api-keys/:x/revoke', '/api/admin/api-keys/:x/rotate'),
+    fc.constantFrom(
+      '/api/iris/experts/:x/usage',
+      '/api/admin/api-keys/:x/revoke',
+      '/api/admin/api-keys/:x/rotate',
+      '/api/iris/webhooks/:x',
+      '/api/iris/webhooks/:x/deliveries',
+      '/api/iris/webhooks/:x/test',
+    ),
     fc.constantFrom('POST', 'GET', 'PUT', 'DELETE', 'PATCH'),
   )
   .map(([segment, template, method]) => {
@@ -423,7 +440,7 @@ describe('hostile input', () => {
 
 describe('values that pass a plain ISO check but not Postgres', () => {
   const STATS = ['/api/iris/stats/tokens', '/api/iris/stats/performance', '/api/iris/stats/timeseries', '/api/iris/stats/breakdown?by=model'];
-  const LISTS = ['/api/iris/reports', '/api/iris/reflexions', '/api/iris/runs'];
+  const LISTS = ['/api/iris/reports', '/api/iris/reflexions', '/api/iris/runs', '/api/iris/webhooks'];
   /** A project of its own, with budgets the fuzzing above has not spent. */
   let dated: TestProject;
   beforeAll(async () => {

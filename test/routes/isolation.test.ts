@@ -9,7 +9,9 @@ let app: TestApp;
 let a: TestProject;
 let b: TestProject;
 
-const B_MARKERS = ['b-secret-expert', 'b-secret-model', 'b-secret-agent', 'B secret report', 'B secret context'];
+const B_MARKERS = ['b-secret-expert', 'b-secret-model', 'b-secret-agent', 'B secret report', 'B secret context', 'b-secret-hook'];
+/** Each project's webhook endpoint (created in seed). */
+const hooks: Record<'a' | 'b', string> = { a: '', b: '' };
 
 async function seed(p: TestProject, tag: 'a' | 'b') {
   const expert = tag === 'b' ? 'b-secret-expert' : 'a-expert';
@@ -48,6 +50,9 @@ async function seed(p: TestProject, tag: 'a' | 'b') {
       })
     ).status,
   ).toBe(201);
+  const hook = await send('/api/iris/webhooks', { url: `https://93.184.215.14/${tag}-secret-hook`, eventTypes: ['budget.threshold_crossed'] });
+  expect(hook.status).toBe(201);
+  hooks[tag] = ((await hook.json()) as { id: string }).id;
 }
 
 /** Everything B has, per table, straight from the database. */
@@ -59,7 +64,9 @@ async function footprint(projectId: string) {
        (select count(*) from expert_signatures where project_id = $1)::int as experts,
        (select count(*) from iris_reports where project_id = $1)::int as reports,
        (select count(*) from reflexions where project_id = $1)::int as reflexions,
-       (select count(*) from api_keys where project_id = $1 and revoked_at is null)::int as keys`,
+       (select count(*) from api_keys where project_id = $1 and revoked_at is null)::int as keys,
+       (select count(*) from webhook_endpoints where project_id = $1 and disabled_at is null)::int as hooks,
+       (select count(*) from webhook_events where project_id = $1)::int as events`,
     [projectId],
   );
   return row;
@@ -91,6 +98,7 @@ const READS = [
   '/api/iris/reflexions?expertId=b-secret-expert',
   '/api/iris/runs',
   '/api/iris/runs?limit=100',
+  '/api/iris/webhooks',
 ];
 
 describe('tenant isolation', () => {
@@ -128,6 +136,7 @@ describe('tenant isolation', () => {
       ['/api/iris/experts/b-secret-expert/usage', { projectId: b.id }],
       ['/api/iris/reports', { projectId: b.id, kind: 'k', healthScore: 1, overallHealth: 'healthy', severity: 'info', title: 't' }],
       ['/api/iris/reflexions', { projectId: b.id, expertId: 'x', kind: 'k', context: 'c', outcome: 'o', success: true, impactScore: 0 }],
+      ['/api/iris/webhooks', { projectId: b.id, url: 'https://93.184.215.14/x', eventTypes: ['budget.threshold_crossed'] }],
     ];
     for (const [path, json] of writes) {
       const res = await app.request(path, { method: 'POST', key: a.key, json });
@@ -160,6 +169,19 @@ describe('tenant isolation', () => {
     } finally {
       await withCron.services.background.drain();
     }
+  });
+
+  it('never lets A read, test or delete B’s webhook endpoint, or page B’s delivery log', async () => {
+    const before = await footprint(b.id);
+    const own = `/api/iris/webhooks/${hooks.a}`;
+    for (const [method, suffix] of [['GET', ''], ['GET', '/deliveries'], ['POST', '/test'], ['DELETE', '']] as const) {
+      const res = await app.request(`/api/iris/webhooks/${hooks.b}${suffix}`, { method, key: a.key });
+      expect(res.status, `${method} ${suffix}`).toBe(404);
+      expect(await res.text()).not.toContain('b-secret-hook');
+    }
+    expect(await footprint(b.id)).toEqual(before);
+    expect((await app.request(`${own}/deliveries?projectId=${b.id}`, { key: a.key })).status).toBe(403);
+    expect((await app.request(own, { key: a.key })).status).toBe(200);
   });
 
   it('never changes B when A writes, even when A names B’s expert', async () => {

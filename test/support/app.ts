@@ -13,6 +13,8 @@ import { createFileRouter, loadFileRoutes, type FileRoute } from '../../lib/serv
 import { createServices, type Services, type ServicesOptions } from '../../lib/services.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+/** IRIS_ENCRYPTION_KEY of test apps (32 bytes, base64), so the webhook routes work. */
+export const ENCRYPTION_KEY = 'dGVzdC1lbmNyeXB0aW9uLWtleS0zMi1ieXRlcy0hISE=';
 export const API_DIR = fileURLToPath(new URL('../../api', import.meta.url));
 
 let routesPromise: Promise<FileRoute[]> | null = null;
@@ -50,6 +52,10 @@ export interface TestAppOptions {
   /** Options of the database guard: its budget's timer, breaker thresholds. */
   dbGuard?: ServicesOptions['dbGuard'];
   now?: () => number;
+  /** Local mode (the local server): webhooks may go to loopback receivers. @default false */
+  local?: boolean;
+  /** Webhook options: the resolver, the transport, randomness, timeouts. */
+  webhooks?: ServicesOptions['webhooks'];
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -57,13 +63,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const logs: string[] = [];
   const services = await createServices({
     // Tests send many requests from one (absent) client IP; the IP limit has its own tests.
-    config: loadConfig({ IRIS_ADMIN_TOKEN: ADMIN_TOKEN, IRIS_IP_LIMIT_PER_MINUTE: '1000000', ...options.env }),
+    config: loadConfig({ IRIS_ADMIN_TOKEN: ADMIN_TOKEN, IRIS_IP_LIMIT_PER_MINUTE: '1000000', IRIS_ENCRYPTION_KEY: ENCRYPTION_KEY, ...options.env }),
     db: options.wrapDb ? options.wrapDb(db) : db,
     log: createLogger({ level: 'debug', write: (line) => logs.push(line) }),
     ...(options.now ? { now: options.now } : {}),
     ...(options.kv ? { kv: options.kv } : {}),
     ...(options.cache ? { cache: options.cache } : {}),
     ...(options.dbGuard ? { dbGuard: options.dbGuard } : {}),
+    ...(options.local ? { local: true } : {}),
+    ...(options.webhooks ? { webhooks: options.webhooks } : {}),
     processMetrics: false,
   });
   const fetch = createFileRouter(await apiRoutes(), { services });
@@ -112,7 +120,10 @@ export async function rowCounts(db: SqlDb): Promise<Record<string, number>> {
     union all select 'reflexions', count(*)::int from reflexions
     union all select 'iris_reports', count(*)::int from iris_reports
     union all select 'projects', count(*)::int from projects
-    union all select 'api_keys', count(*)::int + count(revoked_at)::int from api_keys`);
+    union all select 'api_keys', count(*)::int + count(revoked_at)::int from api_keys
+    union all select 'webhook_endpoints', count(*)::int + count(disabled_at)::int from webhook_endpoints
+    union all select 'webhook_events', count(*)::int from webhook_events
+    union all select 'webhook_deliveries', count(*)::int from webhook_deliveries`);
   return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
 }
 

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { decodeBase64, encodeBase64Url } from './base64.js';
+import { createSecretBox, secretContext } from './secret-box.js';
+
+const key = () => crypto.getRandomValues(new Uint8Array(32));
+const context = secretContext('5c9e0f4e-6b7a-4c51-9a43-2f0f3b9a7d11', 'd0a1f7e2-3c4b-4d5e-8f60-718293a4b5c6');
+const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+/** Flips one bit of the sealed bytes at `index` (negative: from the end). */
+function flip(sealed: string, index: number): string {
+  const [version, keyId, body] = sealed.split('.');
+  const bytes = decodeBase64(body!)!;
+  const at = index < 0 ? bytes.length + index : index;
+  bytes[at]! ^= 0x01;
+  return `${version}.${keyId}.${encodeBase64Url(bytes)}`;
+}
+
+describe('secret box (AES-256-GCM at rest)', () => {
+  it('opens what it sealed, and seals the same secret differently every time', async () => {
+    const box = createSecretBox(key());
+    const a = await box.seal(secret, context);
+    const b = await box.seal(secret, context);
+    expect(a).not.toBe(b);
+    expect(a).toMatch(/^v1\.[0-9a-f]{8}\.[A-Za-z0-9_-]+$/);
+    expect(a).not.toContain('MfKQ9r8');
+    expect(await box.open(a, context)).toEqual({ ok: true, plaintext: secret });
+    expect(await box.open(b, context)).toEqual({ ok: true, plaintext: secret });
+  });
+
+  it('detects a flipped bit in the IV, the ciphertext or the tag', async () => {
+    const box = createSecretBox(key());
+    const sealed = await box.seal(secret, context);
+    for (const index of [0, 11, 12, 20, -16, -1]) expect(await box.open(flip(sealed, index), context), `byte ${index}`).toEqual({ ok: false, reason: 'tampered' });
+  });
+
+  it('does not open for another endpoint or project: the context is authenticated', async () => {
+    const box = createSecretBox(key());
+    const sealed = await box.seal(secret, context);
+    expect(await box.open(sealed, secretContext('5c9e0f4e-6b7a-4c51-9a43-2f0f3b9a7d11', crypto.randomUUID()))).toEqual({ ok: false, reason: 'tampered' });
+  });
+
+  it('tells a value sealed under another key from a tampered one, and refuses malformed values', async () => {
+    const sealed = await createSecretBox(key()).seal(secret, context);
+    const other = createSecretBox(key());
+    expect(await other.open(sealed, context)).toEqual({ ok: false, reason: 'other_key' });
+    for (const bad of ['', 'v1', 'v2.00000000.AAAA', 'v1.zzzzzzzz.AAAA', `v1.${sealed.split('.')[1]}.AAAA`, `${sealed}.extra`, sealed.replace(/.$/, '!')]) {
+      expect(await other.open(bad, context), bad).toEqual({ ok: false, reason: 'malformed' });
+    }
+  });
+
+  it('refuses a key that is not 32 bytes', () => {
+    expect(() => createSecretBox(new Uint8Array(16))).toThrow(TypeError);
+  });
+});
