@@ -16,7 +16,8 @@ import { existsSync, readFileSync } from 'node:fs';
 
 /**
  * @typedef {{ numPassedTests: number; numFailedTests: number;
- *   testResults?: { status: string; message?: string; assertionResults?: { status: string }[] }[] }} VitestReport
+ *   testResults?: { name?: string; status: string; message?: string;
+ *     assertionResults?: { status: string; fullName?: string; failureMessages?: string[] }[] }[] }} VitestReport
  */
 
 /** @param {string} path @returns {VitestReport | null} */
@@ -32,7 +33,7 @@ function readReport(path) {
 
 /**
  * @param {string} kind @param {string} name @param {number} code @param {string} reportPath
- * @returns {{ passed: number; failed: number; note: string }}
+ * @returns {{ passed: number; failed: number; note: string; failures?: string[] }}
  */
 function score(kind, name, code, reportPath) {
   if (kind === 'setup') return { passed: 0, failed: code === 0 ? 0 : 1, note: code === 0 ? 'ok' : `exit ${code}` };
@@ -55,7 +56,33 @@ function score(kind, name, code, reportPath) {
     failed = 1;
     notes.push('vitest failed without a failing test (unhandled error?)');
   }
-  return { passed: report.numPassedTests, failed, note: notes.join(', ') };
+  return { passed: report.numPassedTests, failed, note: notes.join(', '), failures: failures(report) };
+}
+
+/**
+ * One line per failed test (file, name, first line of its error) and per file
+ * that failed to load, so a red CI run says what broke without its full log.
+ * @param {VitestReport} report @returns {string[]}
+ */
+function failures(report) {
+  const out = [];
+  const cwd = process.cwd() + '/';
+  for (const file of report.testResults ?? []) {
+    const name = (file.name ?? '?').replace(cwd, '');
+    const failedTests = (file.assertionResults ?? []).filter((a) => a.status === 'failed');
+    if (file.status === 'failed' && failedTests.length === 0) {
+      out.push(`${name}: ${firstLine(file.message)}`);
+    }
+    for (const test of failedTests) {
+      out.push(`${name} > ${test.fullName ?? '?'}: ${firstLine(test.failureMessages?.[0])}`);
+    }
+  }
+  return out.slice(0, 20);
+}
+
+/** @param {string | undefined} text */
+function firstLine(text) {
+  return (text ?? '').split('\n')[0]?.slice(0, 300) ?? '';
 }
 
 function main() {
@@ -73,6 +100,7 @@ function main() {
     passed += s.passed;
     failed += s.failed;
     console.error(`ci: ${s.failed > 0 ? 'FAIL' : 'ok  '} ${name}: ${s.note}`);
+    for (const failure of s.failures ?? []) console.error(`ci:        ${failure}`);
   }
   console.log(`${passed} passed, ${failed} failed`);
   return failed > 0 ? 1 : 0;

@@ -16,7 +16,9 @@
  * 2. Ingest. Two Iris servers (child processes) on two fresh databases of one
  *    PostgreSQL 15, one migrated without the rollups (0001-0003, ingest as it
  *    was) and one with them; 8 connections post 1,000-run batches to each in
- *    alternating rounds. Target: with rollups at least 80% of the runs/s without.
+ *    alternating rounds; and to the second, batches without a cost, which Iris
+ *    prices from the price table. Targets: with rollups at least 80% of the
+ *    runs/s without; with cost computation at least 90% of without it.
  *
  * Against DATABASE_URL when set (a disposable server: it creates databases),
  * else a throwaway PostgreSQL 15 it starts and stops. Exits 1 when a target
@@ -67,6 +69,7 @@ const WINDOWS_DAYS = [1, 7, 30, 90];
 const READ_TARGET_MS = 50;
 const OVERVIEW_TARGET_MS = 20;
 const INGEST_TARGET_RATIO = 0.8;
+const COST_TARGET_RATIO = 0.9;
 const progress = (line: string) => console.log(line);
 
 function databaseUrl(base: string, name: string): string {
@@ -223,16 +226,31 @@ async function readsBenchmark(url: string): Promise<{ ok: boolean; lines: string
   }
 }
 
-/** A pool of request bodies: 1,000 runs each, created in the last hour, as agents send them. */
-function batches(count: number): string[] {
+/**
+ * A pool of request bodies: 1,000 runs each, created in the last hour, as
+ * agents send them; with their own cost, or (`withCost` false) without one, so
+ * Iris computes it from the price table.
+ */
+function batches(count: number, withCost: boolean): string[] {
   const random = seededRandom(42);
   const now = Date.now();
   return Array.from({ length: count }, () =>
     JSON.stringify({
-      runs: Array.from({ length: 1000 }, () => ({ ...randomRun(random), createdAt: new Date(now - random() * 3_600_000).toISOString() })),
+      runs: Array.from({ length: 1000 }, () => {
+        const run: Record<string, unknown> = { ...randomRun(random), createdAt: new Date(now - random() * 3_600_000).toISOString() };
+        if (!withCost) delete run.costUsd;
+        return run;
+      }),
     }),
   );
 }
+
+const INGEST_VARIANTS = {
+  before: 'without rollups (0001-0003), cost sent',
+  after: 'with rollups (all migrations), cost sent',
+  computed: 'with rollups, cost computed by Iris',
+} as const;
+type IngestVariant = keyof typeof INGEST_VARIANTS;
 
 async function ingestBenchmark(baseUrl: string): Promise<{ ok: boolean; lines: string[] }> {
   const admin = postgres(baseUrl, { max: 1, onnotice: () => undefined });
@@ -250,35 +268,38 @@ async function ingestBenchmark(baseUrl: string): Promise<{ ok: boolean; lines: s
       });
     const servers = { before: await start('before'), after: await start('after') };
     children.push(servers.before, servers.after);
-    const bodies = batches(16);
+    const bodies = { before: batches(16, true), after: batches(16, true), computed: batches(16, false) };
+    const serverOf = (variant: IngestVariant) => (variant === 'before' ? servers.before : servers.after);
     const connections = Number(values.connections);
     const roundS = Number(values['round-s']);
-    const run = (variant: 'before' | 'after', durationS: number) =>
+    const run = (variant: IngestVariant, durationS: number) =>
       runLoad({
-        url: `${servers[variant].info.url}/api/iris/runs`,
+        url: `${serverOf(variant).info.url}/api/iris/runs`,
         connections,
         durationS,
-        headers: { authorization: `Bearer ${servers[variant].info.key}`, 'content-type': 'application/json' },
-        requests: bodies.map((body) => ({ method: 'POST', path: '/api/iris/runs', body })),
-        serverPid: servers[variant].pid,
+        headers: { authorization: `Bearer ${serverOf(variant).info.key}`, 'content-type': 'application/json' },
+        requests: bodies[variant].map((body) => ({ method: 'POST', path: '/api/iris/runs', body })),
+        serverPid: serverOf(variant).pid,
       });
+    const variants = Object.keys(INGEST_VARIANTS) as IngestVariant[];
     progress(`Ingest: 1,000-run batches, ${connections} connections, ${values['ingest-rounds']} alternating rounds of ${roundS} s per variant`);
-    await run('before', 3);
-    await run('after', 3);
-    const rounds = await interleavedRounds(['before', 'after'] as const, Number(values['ingest-rounds']), (variant) => run(variant, roundS), progress);
-    const m = { before: medians(rounds.before), after: medians(rounds.after) };
-    const statuses = { before: statusTotals(rounds.before), after: statusTotals(rounds.after) };
-    const ratio = m.after.rps / m.before.rps;
+    for (const variant of variants) await run(variant, 3);
+    const rounds = await interleavedRounds(variants, Number(values['ingest-rounds']), (variant) => run(variant, roundS), progress);
+    const m = Object.fromEntries(variants.map((v) => [v, medians(rounds[v])])) as Record<IngestVariant, ReturnType<typeof medians>>;
+    const statuses = Object.fromEntries(variants.map((v) => [v, statusTotals(rounds[v])]));
+    const rollupRatio = m.after.rps / m.before.rps;
+    const costRatio = m.computed.rps / m.after.rps;
     const wrong = Object.values(statuses).reduce((sum, s) => sum + Object.entries(s).filter(([code]) => code !== '201').reduce((a, [, c]) => a + c, 0), 0);
     const lines = [
       `Ingest through the API (POST /api/iris/runs, 1,000 runs per request, ${connections} connections, PostgreSQL; medians of the rounds)`,
       table(
         ['variant', 'runs/s', 'p50 ms', 'p99 ms', 'requests'],
-        (['before', 'after'] as const).map((v) => [v === 'before' ? 'without rollups (0001-0003)' : 'with rollups (0004)', num(m[v].rps * 1000), ms(m[v].p50Ms), ms(m[v].p99Ms), num(m[v].requests)]),
+        variants.map((v) => [INGEST_VARIANTS[v], num(m[v].rps * 1000), ms(m[v].p50Ms), ms(m[v].p99Ms), num(m[v].requests)]),
       ),
-      `with / without: ${(ratio * 100).toFixed(0)}% (target >= ${INGEST_TARGET_RATIO * 100}%); statuses ${JSON.stringify(statuses)}`,
+      `with rollups / without: ${(rollupRatio * 100).toFixed(0)}% (target >= ${INGEST_TARGET_RATIO * 100}%); ` +
+        `cost computed / cost sent: ${(costRatio * 100).toFixed(0)}% (target >= ${COST_TARGET_RATIO * 100}%); statuses ${JSON.stringify(statuses)}`,
     ];
-    return { ok: ratio >= INGEST_TARGET_RATIO && wrong === 0, lines };
+    return { ok: rollupRatio >= INGEST_TARGET_RATIO && costRatio >= COST_TARGET_RATIO && wrong === 0, lines };
   } finally {
     await Promise.all(children.map((c) => c.stop()));
     for (const name of Object.values(dbNames)) await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => undefined);

@@ -89,6 +89,23 @@ export const CACHE_POLICIES = {
    */
   runs: cachePolicy({ ttlMs: 5 * SECOND, staleMs: 5 * SECOND, graceMs: 1 * MINUTE }),
   /**
+   * A project's price table (defaults and its overrides): read by every ingest
+   * that computes costs, changed only by PUT .../prices, which bumps the
+   * generation. A long grace keeps cost computation going through a database
+   * failover with the prices it had.
+   */
+  prices: cachePolicy({ ttlMs: 5 * MINUTE, staleMs: 5 * MINUTE, graceMs: 60 * MINUTE }),
+  /**
+   * A project's budgets with their spend, read by the budget check before
+   * every LLM call. Spend moves with every ingest, which does not bump: the
+   * 10 s TTL bounds how far behind the remaining amounts are. A crossed
+   * threshold (a hard limit reached, say) and every budget write do bump, so
+   * an `allowed` that flips is seen fleet-wide within the generation check.
+   * 15 minutes of grace let the check answer by each budget's fail mode
+   * through a database outage.
+   */
+  budgets: cachePolicy({ ttlMs: 10 * SECOND, staleMs: 10 * SECOND, graceMs: 15 * MINUTE }),
+  /**
    * API-key lookups (key hash -> project): every request needs one. A revoke
    * or rotate bumps the `AUTH_SCOPE` generation, so the TTL only bounds what
    * a missed bump (KV down) can cost. One minute of SWR keeps hot keys off the

@@ -13,6 +13,16 @@ const RPC_NAMES: Record<RpcName, true> = {
   verify_api_key: true,
   ingest_runs: true,
   list_runs: true,
+  list_model_runs: true,
+  list_model_prices: true,
+  replace_project_prices: true,
+  list_unknown_models: true,
+  list_budgets: true,
+  budget_status: true,
+  record_budget_crossings: true,
+  create_budget: true,
+  update_budget: true,
+  delete_budget: true,
   get_project_overview: true,
   get_token_stats: true,
   get_performance_stats: true,
@@ -53,7 +63,7 @@ const RPC_NAMES: Record<RpcName, true> = {
 };
 
 /** jsonb parameters: always sent as JSON text, even when the value is a JSON string or number. */
-const JSON_ARGS = new Set(['p_runs', 'p_settings', 'p_performance', 'p_data', 'p_usage', 'p_args', 'p_payload', 'p_event_types']);
+const JSON_ARGS = new Set(['p_runs', 'p_settings', 'p_performance', 'p_data', 'p_usage', 'p_args', 'p_payload', 'p_event_types', 'p_prices', 'p_changes', 'p_thresholds']);
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const ARG_NAME = /^p_[a-z0-9_]+$/;

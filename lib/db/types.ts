@@ -28,9 +28,17 @@ export interface RunInput {
   agent_id?: string | null;
   model: string;
   prompt_version?: string | null;
+  /** Every prompt token, cache reads and writes included (gen_ai.usage.input_tokens). */
   input_tokens: number;
+  /** Every generated token, reasoning included (gen_ai.usage.output_tokens). */
   output_tokens: number;
+  /** Parts of input_tokens and output_tokens. @default 0 */
+  cache_read_tokens?: number;
+  cache_write_tokens?: number;
+  reasoning_tokens?: number;
   cost_usd: number;
+  /** How cost_usd was obtained. @default 'client' */
+  cost_source?: CostSource;
   latency_ms: number;
   confidence?: number | null;
   outcome: RunOutcome;
@@ -38,6 +46,72 @@ export interface RunInput {
   metadata?: Json;
   /** Defaults to now() when absent. */
   created_at?: Timestamp;
+}
+
+/** How a run's cost was obtained: sent by the client, computed from the price table, or no price matched its model. */
+export type CostSource = 'client' | 'computed' | 'unknown_model';
+
+/** A run as list_model_runs returns it: RunRow with the token parts and cost source. */
+export interface ModelRunRow extends RunRow {
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  cost_source: CostSource;
+}
+
+/** One price of one model from one date on, as list_model_prices returns it. USD per million tokens. */
+export interface ModelPriceRow {
+  id: Uuid;
+  origin: 'default' | 'project';
+  model: string;
+  aliases: string[];
+  pattern: string | null;
+  effective_from: Timestamp;
+  input_per_mtok: number;
+  output_per_mtok: number;
+  cache_read_per_mtok: number | null;
+  cache_write_per_mtok: number | null;
+  reasoning_per_mtok: number | null;
+  tiers: { aboveInputTokens: number; rates: Record<string, number> }[];
+  source: string | null;
+  read_at: string | null;
+}
+
+/** A budget as list_budgets and the budget writes return it. */
+export interface BudgetRow {
+  id: Uuid;
+  name: string;
+  scope: 'project' | 'agent' | 'expert' | 'model';
+  scope_value: string | null;
+  period: 'day' | 'week' | 'month';
+  time_zone: string;
+  amount_usd: number;
+  thresholds: number[];
+  hard_limit: boolean;
+  fail_mode: 'open' | 'closed';
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** A budget with its current period and the exact spend in it. */
+export interface BudgetStatusRow extends BudgetRow {
+  period_start: Timestamp;
+  period_end: Timestamp;
+  spent_usd: number;
+}
+
+/** A price as replace_project_prices takes it inside p_prices. */
+export interface ModelPriceInput {
+  model: string;
+  aliases?: string[];
+  pattern?: string | null;
+  effective_from?: Timestamp;
+  input_per_mtok: number;
+  output_per_mtok: number;
+  cache_read_per_mtok?: number | null;
+  cache_write_per_mtok?: number | null;
+  reasoning_per_mtok?: number | null;
+  tiers?: { aboveInputTokens: number; rates: Record<string, number> }[];
 }
 
 export interface ProjectRow {
@@ -256,6 +330,44 @@ export interface RpcMap {
   backfill_run_rollups: { args: { p_project_id: Uuid; p_day: Timestamp }; row: { runs: number; rollup_rows: number } };
   /** Zero rows when the rollups of every day touching the window equal their recomputation from raw runs. */
   check_run_rollups: { args: { p_project_id: Uuid; p_from: Timestamp; p_to: Timestamp }; row: RollupMismatchRow };
+  /** list_runs with the token parts and cost source (list_runs keeps its older result type). */
+  list_model_runs: {
+    args: { p_project_id: Uuid; p_limit: number; p_before_created_at: Timestamp | null; p_before_id: Uuid | null };
+    row: ModelRunRow;
+  };
+  /** The project's own prices, then Iris's defaults, every effective date of each. */
+  list_model_prices: { args: { p_project_id: Uuid }; row: ModelPriceRow };
+  /** Replaces the project's own prices with the given set; returns the new rows. */
+  replace_project_prices: { args: { p_project_id: Uuid; p_prices: ModelPriceInput[] }; row: ModelPriceRow };
+  /** Models of the project's runs that no price matched, most runs first. */
+  list_unknown_models: { args: { p_project_id: Uuid }; row: { model: string; runs: number; first_seen_at: Timestamp; last_seen_at: Timestamp } };
+  list_budgets: { args: { p_project_id: Uuid }; row: BudgetRow };
+  /** Every budget of the project with its current period's bounds and spend. */
+  budget_status: { args: { p_project_id: Uuid }; row: BudgetStatusRow };
+  /** Records (once) every threshold spend has reached and enqueues its webhook event; returns the new crossings. */
+  record_budget_crossings: {
+    args: { p_project_id: Uuid };
+    row: { budget_id: Uuid; name: string; period_start: Timestamp; period_end: Timestamp; threshold: number; spent_usd: number; amount_usd: number };
+  };
+  create_budget: {
+    args: {
+      p_project_id: Uuid;
+      p_name: string;
+      p_scope: BudgetRow['scope'];
+      p_scope_value: string | null;
+      p_period: BudgetRow['period'];
+      p_time_zone: string;
+      p_amount_usd: number;
+      p_thresholds: number[];
+      p_hard_limit: boolean;
+      p_fail_mode: BudgetRow['fail_mode'];
+    };
+    row: BudgetRow;
+  };
+  /** Zero rows when the project has no such budget. */
+  update_budget: { args: { p_project_id: Uuid; p_budget_id: Uuid; p_changes: Record<string, Json> }; row: BudgetRow };
+  /** Zero rows when the project has no such budget. */
+  delete_budget: { args: { p_project_id: Uuid; p_budget_id: Uuid }; row: { id: Uuid } };
   list_experts: { args: { p_project_id: Uuid; p_active_only: boolean }; row: ExpertRow };
   upsert_expert_signature: {
     args: {
@@ -463,7 +575,7 @@ export interface ClaimedDeliveryRow {
   created_at: Timestamp;
 }
 
-/** The writes `write_once` may run (the rows of `write_once_functions` in SQL). */
+/** The writes `write_once` may run (the rows of `write_once_functions` in SQL: 0007, and each later migration adds its own). */
 export type IdempotentRpc =
   | 'ingest_runs'
   | 'create_report'
@@ -476,7 +588,11 @@ export type IdempotentRpc =
   | 'rotate_api_key'
   | 'create_webhook_endpoint'
   | 'disable_webhook_endpoint'
-  | 'send_test_webhook';
+  | 'send_test_webhook'
+  | 'replace_project_prices'
+  | 'create_budget'
+  | 'update_budget'
+  | 'delete_budget';
 
 /** What `write_once` did with one keyed request. */
 export interface WriteOnceRow {

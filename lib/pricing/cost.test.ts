@@ -12,54 +12,54 @@ describe('computeCost', () => {
     {
       name: 'plain input and output',
       usage: { inputTokens: 1000, outputTokens: 200 },
-      rates: { inputPerMTok: 2.5, outputPerMTok: 10 },
+      rates: { inputPerMtok: 2.5, outputPerMtok: 10 },
       // 1000 × 2.5 + 200 × 10 = 2500 + 2000 = 4500 µ$
       costUsd: 0.0045,
     },
     {
       name: 'cache reads inside the input, at the cached rate (OpenAI)',
       usage: { inputTokens: 10_000, outputTokens: 500, cacheReadTokens: 6000 },
-      rates: { inputPerMTok: 2.5, outputPerMTok: 10, cacheReadPerMTok: 1.25 },
+      rates: { inputPerMtok: 2.5, outputPerMtok: 10, cacheReadPerMtok: 1.25 },
       // 4000 × 2.5 + 6000 × 1.25 + 500 × 10 = 10000 + 7500 + 5000 = 22500 µ$
       costUsd: 0.0225,
     },
     {
       name: 'cache writes and reads, each at its own rate (Anthropic)',
       usage: { inputTokens: 2000, outputTokens: 400, cacheWriteTokens: 1500, cacheReadTokens: 200 },
-      rates: { inputPerMTok: 3, outputPerMTok: 15, cacheWritePerMTok: 3.75, cacheReadPerMTok: 0.3 },
+      rates: { inputPerMtok: 3, outputPerMtok: 15, cacheWritePerMtok: 3.75, cacheReadPerMtok: 0.3 },
       // 300 × 3 + 1500 × 3.75 + 200 × 0.3 + 400 × 15 = 900 + 5625 + 60 + 6000 = 12585 µ$
       costUsd: 0.012585,
     },
     {
       name: 'reasoning inside the output, at the output rate when the price has no reasoning rate',
       usage: { inputTokens: 1000, outputTokens: 5000, reasoningTokens: 4000 },
-      rates: { inputPerMTok: 1.1, outputPerMTok: 4.4 },
+      rates: { inputPerMtok: 1.1, outputPerMtok: 4.4 },
       // 1000 × 1.1 + 1000 × 4.4 + 4000 × 4.4 = 1100 + 4400 + 17600 = 23100 µ$
       costUsd: 0.0231,
     },
     {
       name: 'reasoning at its own rate when the price has one',
       usage: { inputTokens: 0, outputTokens: 3000, reasoningTokens: 2000 },
-      rates: { inputPerMTok: 1, outputPerMTok: 4, reasoningPerMTok: 2 },
+      rates: { inputPerMtok: 1, outputPerMtok: 4, reasoningPerMtok: 2 },
       // 1000 × 4 + 2000 × 2 = 8000 µ$
       costUsd: 0.008,
     },
     {
       name: 'cache reads at the input rate when the price has no cached rate (never free)',
       usage: { inputTokens: 1000, outputTokens: 0, cacheReadTokens: 1000 },
-      rates: { inputPerMTok: 0.5, outputPerMTok: 1.5 },
+      rates: { inputPerMtok: 0.5, outputPerMtok: 1.5 },
       costUsd: 0.0005,
     },
     {
       name: 'less than half a micro-dollar rounds to zero',
       usage: { inputTokens: 3, outputTokens: 0 },
-      rates: { inputPerMTok: 0.15, outputPerMTok: 0.6 },
+      rates: { inputPerMtok: 0.15, outputPerMtok: 0.6 },
       costUsd: 0,
     },
     {
       name: 'float noise does not move the rounding (0.1 + 0.2)',
       usage: { inputTokens: 1, outputTokens: 1 },
-      rates: { inputPerMTok: 0.1, outputPerMTok: 0.4 },
+      rates: { inputPerMtok: 0.1, outputPerMtok: 0.4 },
       // 0.1 + 0.4 = 0.5 µ$, rounds half up to 1 µ$
       costUsd: 0.000001,
     },
@@ -67,7 +67,7 @@ describe('computeCost', () => {
     expect(computeCost(usage, price(rates)).costUsd).toBe(costUsd);
   });
 
-  const tiered = price({ inputPerMTok: 1.25, outputPerMTok: 5 }, [{ aboveInputTokens: 128_000, rates: { inputPerMTok: 2.5, outputPerMTok: 10 } }]);
+  const tiered = price({ inputPerMtok: 1.25, outputPerMtok: 5 }, [{ aboveInputTokens: 128_000, rates: { inputPerMtok: 2.5, outputPerMtok: 10 } }]);
 
   it('prices the whole run at the higher tier once the input exceeds its threshold (Gemini above 128k)', () => {
     // 200000 × 2.5 + 1000 × 10 = 510000 µ$
@@ -79,15 +79,15 @@ describe('computeCost', () => {
   });
 
   it('keeps the base rates a tier does not replace', () => {
-    const partial = price({ inputPerMTok: 1, outputPerMTok: 2, cacheReadPerMTok: 0.1 }, [{ aboveInputTokens: 10, rates: { inputPerMTok: 3 } }]);
+    const partial = price({ inputPerMtok: 1, outputPerMtok: 2, cacheReadPerMtok: 0.1 }, [{ aboveInputTokens: 10, rates: { inputPerMtok: 3 } }]);
     // 10 × 3 + 10 × 0.1 + 10 × 2 = 30 + 1 + 20 = 51 µ$
     expect(computeCost({ inputTokens: 20, cacheReadTokens: 10, outputTokens: 10 }, partial).costUsd).toBe(0.000051);
   });
 
   it('picks the highest threshold the input exceeds', () => {
-    const steps = price({ inputPerMTok: 1, outputPerMTok: 1 }, [
-      { aboveInputTokens: 1000, rates: { inputPerMTok: 2 } },
-      { aboveInputTokens: 100, rates: { inputPerMTok: 1.5 } },
+    const steps = price({ inputPerMtok: 1, outputPerMtok: 1 }, [
+      { aboveInputTokens: 1000, rates: { inputPerMtok: 2 } },
+      { aboveInputTokens: 100, rates: { inputPerMtok: 1.5 } },
     ]);
     expect(tierFor(steps, 5000)?.aboveInputTokens).toBe(1000);
     expect(tierFor(steps, 500)?.aboveInputTokens).toBe(100);
@@ -97,7 +97,7 @@ describe('computeCost', () => {
     [{ inputTokens: 100, outputTokens: 0, cacheReadTokens: 80, cacheWriteTokens: 30 }, /cacheReadTokens \+ cacheWriteTokens \(110\) exceed inputTokens \(100\)/],
     [{ inputTokens: 0, outputTokens: 10, reasoningTokens: 11 }, /reasoningTokens \(11\) exceed outputTokens \(10\)/],
   ])('refuses parts that exceed their totals: %j', (usage, message) => {
-    expect(() => computeCost(usage, price({ inputPerMTok: 1, outputPerMTok: 1 }))).toThrow(TokenUsageError);
-    expect(() => computeCost(usage, price({ inputPerMTok: 1, outputPerMTok: 1 }))).toThrow(message);
+    expect(() => computeCost(usage, price({ inputPerMtok: 1, outputPerMtok: 1 }))).toThrow(TokenUsageError);
+    expect(() => computeCost(usage, price({ inputPerMtok: 1, outputPerMtok: 1 }))).toThrow(message);
   });
 });

@@ -66,11 +66,11 @@ export function computeCost(usage: TokenUsage, price: ModelPrice): CostBreakdown
     reasoning,
   };
   const micros =
-    tokens.input * rates.inputPerMTok +
-    tokens.cacheRead * (rates.cacheReadPerMTok ?? rates.inputPerMTok) +
-    tokens.cacheWrite * (rates.cacheWritePerMTok ?? rates.inputPerMTok) +
-    tokens.output * rates.outputPerMTok +
-    tokens.reasoning * (rates.reasoningPerMTok ?? rates.outputPerMTok);
+    tokens.input * rates.inputPerMtok +
+    tokens.cacheRead * (rates.cacheReadPerMtok ?? rates.inputPerMtok) +
+    tokens.cacheWrite * (rates.cacheWritePerMtok ?? rates.inputPerMtok) +
+    tokens.output * rates.outputPerMtok +
+    tokens.reasoning * (rates.reasoningPerMtok ?? rates.outputPerMtok);
   // Round at 1e-9 µ$ first so float noise (0.1 + 0.2) never tips a half-micro-dollar the wrong way.
   return { costUsd: Math.round(Math.round(micros * 1e3) / 1e3) / 1e6, tier, tokens };
 }

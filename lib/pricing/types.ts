@@ -23,11 +23,11 @@ export interface TokenUsage {
 
 /** USD per million tokens. A missing part is billed at its total's rate: cache reads and writes at `input`, reasoning at `output`. */
 export interface TokenRates {
-  inputPerMTok: number;
-  outputPerMTok: number;
-  cacheReadPerMTok?: number | undefined;
-  cacheWritePerMTok?: number | undefined;
-  reasoningPerMTok?: number | undefined;
+  inputPerMtok: number;
+  outputPerMtok: number;
+  cacheReadPerMtok?: number | undefined;
+  cacheWritePerMtok?: number | undefined;
+  reasoningPerMtok?: number | undefined;
 }
 
 /** Rates that replace the base rates for a whole run whose input tokens exceed `aboveInputTokens` (Gemini's >200k prices). */
@@ -60,5 +60,4 @@ export interface ModelPrice {
   readAt: string | null;
 }
 
-/** How a run's cost was obtained. */
-export type CostSource = 'client' | 'computed' | 'unknown_model';
+export type { CostSource } from '../db/types.js';

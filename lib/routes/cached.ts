@@ -29,6 +29,8 @@ const BROWSER: Record<CachedResource, 'fresh' | 'revalidate'> = {
   reports: 'revalidate',
   reflexions: 'revalidate',
   runs: 'revalidate',
+  prices: 'revalidate',
+  budgets: 'revalidate',
   auth: 'revalidate',
 };
 

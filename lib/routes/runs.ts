@@ -5,7 +5,10 @@ import { defineRoute, json, parseQuery, readJsonBody, validate, type RouteContex
 import { DEFAULT_RUN_RETENTION_DAYS, retentionOf } from '../lifecycle/index.js';
 import { ListRunsQuery, MAX_RUNS_PER_BATCH, RunBatchSchema, RunSchema, type RunBody } from '../schemas/index.js';
 import { forbidden } from '../errors.js';
+import { priceRun, type PricedRun } from '../pricing/index.js';
 import { respondCachedPage } from './cached.js';
+import { evaluateBudgets } from './budgets.js';
+import { projectPriceIndex } from './prices.js';
 import { runWrite } from './idempotent.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -15,6 +18,9 @@ export const MAX_BACKFILL_MS = MAX_BACKFILL_DAYS * DAY_MS;
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 const RunArraySchema = z.array(RunSchema).min(1).max(MAX_RUNS_PER_BATCH);
+
+/** A batch where every run carries its own cost needs no price table. */
+const CLIENT_COST = (run: RunBody): PricedRun => ({ costUsd: run.costUsd ?? 0, costSource: 'client' });
 
 /**
  * The three accepted body shapes: one run, an array of runs, or
@@ -32,7 +38,7 @@ function parseRuns(body: unknown, c: RouteContext): RunBody[] {
   return [validate(RunSchema, body, 'body')];
 }
 
-function toRunInput(run: RunBody): RunInput {
+function toRunInput(run: RunBody, priced: PricedRun): RunInput {
   return {
     ...(run.id ? { id: run.id } : {}),
     expert_id: run.expertId,
@@ -41,7 +47,11 @@ function toRunInput(run: RunBody): RunInput {
     prompt_version: run.promptVersion ?? null,
     input_tokens: run.inputTokens,
     output_tokens: run.outputTokens,
-    cost_usd: run.costUsd,
+    cache_read_tokens: run.cacheReadTokens ?? 0,
+    cache_write_tokens: run.cacheWriteTokens ?? 0,
+    reasoning_tokens: run.reasoningTokens ?? 0,
+    cost_usd: priced.costUsd,
+    cost_source: priced.costSource,
     latency_ms: run.latencyMs,
     confidence: run.confidence ?? null,
     outcome: run.outcome,
@@ -79,24 +89,33 @@ export const runsRoute = defineRoute({
       const query = parseQuery(c, ListRunsQuery);
       const projectId = c.get('project').id;
       // Runs arrive continuously, so ingest does not invalidate: the list is at most the runs TTL (5 s) behind.
-      return respondCachedPage(c, 'runs', query, {}, (args) => c.get('services').db.rpc('list_runs', { p_project_id: projectId, ...args }));
+      return respondCachedPage(c, 'runs', query, {}, (args) => c.get('services').db.rpc('list_model_runs', { p_project_id: projectId, ...args }));
     },
     POST: async (c) => {
       const project = c.get('project');
       const runs = parseRuns(await readJsonBody(c.req.raw), c);
-      checkTimestamps(runs, c.get('services').now(), retentionOf(project.settings).runsDays);
+      const nowMs = c.get('services').now();
+      checkTimestamps(runs, nowMs, retentionOf(project.settings).runsDays);
+      // Runs sent without a cost are priced from the project's table (cached; decoded once per copy).
+      const index = runs.some((r) => r.costUsd === undefined) ? await projectPriceIndex(c) : null;
+      const priced = runs.map((r) => (index ? priceRun(index, r, r.createdAt ? Date.parse(r.createdAt) : nowMs) : CLIENT_COST(r)));
       // One statement: the batch is stored whole or not at all, and the 201 is sent only after it committed.
       // Runs with an id already stored are skipped (duplicates); with an Idempotency-Key the whole answer is replayed.
       const { rows, replayed } = await runWrite(c, {
         rpc: 'ingest_runs',
-        args: { p_project_id: project.id, p_runs: runs.map(toRunInput) },
+        args: { p_project_id: project.id, p_runs: runs.map((r, i) => toRunInput(r, priced[i]!)) },
         body: runs,
       });
       const inserted = rows[0]?.inserted ?? 0;
       const duplicates = runs.length - inserted;
       if (!replayed) {
-        c.get('services').metrics.runsIngested(inserted);
-        c.get('services').metrics.runsDuplicate(duplicates);
+        const { metrics, background } = c.get('services');
+        // Spend moved: record any budget threshold it reached (once; the database decides), off the request path.
+        if (inserted > 0) void background.run('budgets.evaluate', () => evaluateBudgets(c));
+        metrics.runsIngested(inserted);
+        metrics.runsDuplicate(duplicates);
+        // Tokens and cost as sent (duplicates included: a batch does not say which runs were skipped, and they are rare).
+        if (duplicates === 0) metrics.llmUsage(runs, priced);
       }
       return json(c, { inserted, duplicates }, 201);
     },

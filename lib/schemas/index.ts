@@ -9,3 +9,5 @@ export * from './analytics.js';
 export * from './timestamp.js';
 export * from './lifecycle.js';
 export * from './webhooks.js';
+export * from './pricing.js';
+export * from './budgets.js';

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPriceIndex, priceFromView, priceRun, priceView } from '../pricing/index.js';
 import { createPgliteDb } from '../db/pglite.js';
 import type { SqlDb } from '../db/types.js';
 import { DEFAULT_READS_PER_MINUTE, DEFAULT_WRITES_PER_MINUTE, ruleForKey } from '../rate-limit/index.js';
@@ -36,7 +37,7 @@ describe('seedDemo', () => {
        from public.model_runs where project_id = $1`,
       [projectId],
     );
-    expect(shape).toMatchObject({ runs: 5_000, models: 6, experts: 8, agents: 12, prompt_versions: 3, confidence_ok: 1, error_types_ok: 1 });
+    expect(shape).toMatchObject({ runs: 5_000, models: 7, experts: 8, agents: 12, prompt_versions: 3, confidence_ok: 1, error_types_ok: 1 });
     expect(shape!.failure_rate).toBeGreaterThan(0.04);
     expect(shape!.failure_rate).toBeLessThan(0.1);
     expect(shape!.partial_rate).toBeGreaterThan(0.01);
@@ -51,6 +52,29 @@ describe('seedDemo', () => {
     );
     const p50 = Object.fromEntries(perModel.map((m) => [m.model, m.p50]));
     expect(p50['claude-3-5-sonnet']).toBeGreaterThan(2 * p50['gpt-4o-mini']!);
+  });
+
+  it('exercises cost sources, cache reads and a model without a price, and keeps costs the price table would compute', async () => {
+    const { projectId } = await seedDemo(db, { runs: 3_000, now: NOW, vacuum: false });
+    const sources = await db.query<{ cost_source: string; n: number; zero: number }>(
+      `select cost_source, count(*)::int as n, count(*) filter (where cost_usd = 0)::int as zero
+       from public.model_runs where project_id = $1 group by cost_source order by cost_source`,
+      [projectId],
+    );
+    expect(sources.map((s) => s.cost_source)).toEqual(['client', 'computed', 'unknown_model']);
+    expect(sources.find((s) => s.cost_source === 'unknown_model')).toMatchObject({ zero: sources.find((s) => s.cost_source === 'unknown_model')!.n });
+    const [cached] = await db.query<{ n: number }>(`select count(*)::int as n from public.model_runs where project_id = $1 and cache_read_tokens > 0`, [projectId]);
+    expect(cached!.n).toBeGreaterThan(300);
+    const unknown = await db.rpc('list_unknown_models', { p_project_id: projectId });
+    expect(unknown).toEqual([expect.objectContaining({ model: 'acme-agent-llm', runs: sources.find((s) => s.cost_source === 'unknown_model')!.n })]);
+
+    // The seed's costs are what lib/pricing computes from the default table.
+    const index = createPriceIndex((await db.rpc('list_model_prices', { p_project_id: projectId })).map(priceView).map(priceFromView));
+    const sample = await db.rpc('list_model_runs', { p_project_id: projectId, p_limit: 200, p_before_created_at: null, p_before_id: null });
+    for (const r of sample.filter((x) => x.cost_source === 'computed')) {
+      const usage = { model: r.model, inputTokens: r.input_tokens, outputTokens: r.output_tokens, cacheReadTokens: r.cache_read_tokens };
+      expect(priceRun(index, usage, Date.parse(r.created_at)).costUsd, r.model).toBeCloseTo(r.cost_usd, 6);
+    }
   });
 
   it('adds experts with inactive older versions, reflexions and reports with one open critical', async () => {

@@ -77,17 +77,20 @@ const drawColumns = (firstStream: number, names: string[]) =>
 
 /**
  * Models, each with its share of traffic (slots out of 100), typical latency
- * (log-normal median and sigma), list prices per million tokens and failure rate.
+ * (log-normal median and sigma), the default prices per million tokens of
+ * 0008_pricing.sql (input, output, cache reads; null: no price) and failure rate.
  */
 const MODELS = `
-  models (idx, model, slots, latency_ms, sigma, usd_per_mtok_in, usd_per_mtok_out, failure_rate) as (
+  models (idx, model, slots, latency_ms, sigma, usd_per_mtok_in, usd_per_mtok_out, usd_per_mtok_cache_read, failure_rate) as (
     values
-      (1, 'gpt-4o',            22, 1400.0, 0.45, 2.50, 10.00, 0.050),
-      (2, 'gpt-4o-mini',       30,  650.0, 0.40, 0.15,  0.60, 0.065),
-      (3, 'claude-3-5-sonnet', 18, 1900.0, 0.50, 3.00, 15.00, 0.040),
-      (4, 'claude-3-5-haiku',  15,  800.0, 0.40, 0.80,  4.00, 0.055),
-      (5, 'llama-3.1-70b',     10, 1100.0, 0.60, 0.59,  0.79, 0.095),
-      (6, 'mistral-large',      5, 1300.0, 0.55, 2.00,  6.00, 0.075)
+      (1, 'gpt-4o',            22, 1400.0, 0.45, 2.50, 10.00, 1.25,  0.050),
+      (2, 'gpt-4o-mini',       29,  650.0, 0.40, 0.15,  0.60, 0.075, 0.065),
+      (3, 'claude-3-5-sonnet', 18, 1900.0, 0.50, 3.00, 15.00, 0.30,  0.040),
+      (4, 'claude-3-5-haiku',  15,  800.0, 0.40, 0.80,  4.00, 0.08,  0.055),
+      (5, 'llama-3.1-70b',     10, 1100.0, 0.60, 0.59,  0.79, null,  0.095),
+      (6, 'mistral-large',      5, 1300.0, 0.55, 2.00,  6.00, null,  0.075),
+      -- A model no default price knows: its runs are stored at $0 as unknown_model and listed.
+      (7, 'acme-agent-llm',     1,  900.0, 0.40, null,  null, null,  0.050)
   )`;
 
 /** Experts, each with its share of traffic (slots out of 100), typical token counts and signature versions. */
@@ -118,7 +121,7 @@ with ${MODELS}, ${EXPERTS},
 draws as (
   select
     g.i,
-    ${drawColumns(0, ['u_time', 'u_model', 'u_expert', 'u_agent', 'u_lat_a', 'u_lat_b', 'u_in', 'u_out', 'u_outcome', 'u_error', 'u_conf'])}
+    ${drawColumns(0, ['u_time', 'u_model', 'u_expert', 'u_agent', 'u_lat_a', 'u_lat_b', 'u_in', 'u_out', 'u_outcome', 'u_error', 'u_conf', 'u_cache'])}
   from generate_series(1, $2::integer) as g (i)
 ),
 picked as (
@@ -139,6 +142,7 @@ shaped as (
     e.tokens_out * (0.3 + 1.4 * p.u_out) as tokens_out,
     m.usd_per_mtok_in,
     m.usd_per_mtok_out,
+    m.usd_per_mtok_cache_read,
     case
       when p.u_outcome < m.failure_rate * (case when e.expert_id = 'sql-generation' and p.age_days < 1.5 then 3 else 1 end)
         then 'failure'
@@ -156,12 +160,15 @@ finished as (
       when 'failure' then (array['timeout', 'rate_limited', 'invalid_output', 'context_length_exceeded', 'upstream_error'])[1 + floor(s.u_error * 5)::integer]
       when 'partial' then 'truncated_output'
     end as error_type,
-    (case s.outcome when 'failure' then s.tokens_out * 0.1 when 'partial' then s.tokens_out * 0.5 else s.tokens_out end)::integer as output_tokens
+    (case s.outcome when 'failure' then s.tokens_out * 0.1 when 'partial' then s.tokens_out * 0.5 else s.tokens_out end)::integer as output_tokens,
+    -- Models with prompt caching hit the cache on about half the runs, for 40-80% of the prompt.
+    case when s.usd_per_mtok_cache_read is not null and s.u_cache < 0.5 then floor(s.tokens_in * (0.4 + 0.8 * s.u_cache))::integer else 0 end
+      as cache_read_tokens
   from shaped s
 )
 insert into public.model_runs (
   id, project_id, expert_id, agent_id, model, prompt_version, input_tokens, output_tokens,
-  cost_usd, latency_ms, confidence, outcome, error_type, metadata, created_at
+  cache_read_tokens, cost_usd, cost_source, latency_ms, confidence, outcome, error_type, metadata, created_at
 )
 select
   md5($1::text || ':' || f.i)::uuid,
@@ -172,7 +179,14 @@ select
   'v' || (3 - floor(f.u_time * 3)::integer),
   f.tokens_in,
   f.output_tokens,
-  ((f.tokens_in * f.usd_per_mtok_in + f.output_tokens * f.usd_per_mtok_out) / 1e6)::numeric(14, 6),
+  f.cache_read_tokens,
+  -- As ingest would price a run sent without a cost (lib/pricing): cache reads at their own rate.
+  case when f.usd_per_mtok_in is null then 0
+       else round((f.tokens_in - f.cache_read_tokens) * f.usd_per_mtok_in + f.cache_read_tokens * coalesce(f.usd_per_mtok_cache_read, f.usd_per_mtok_in)
+                  + f.output_tokens * f.usd_per_mtok_out) / 1e6
+  end::numeric(14, 6),
+  -- A third of the runs report their own cost; the rest were priced by Iris, or had no price.
+  case when f.usd_per_mtok_in is null then 'unknown_model' when f.u_cache > 0.67 then 'client' else 'computed' end,
   case
     when f.error_type = 'timeout' then 30000 + round(f.u_lat_b * 5000)
     else round(f.latency * (0.7 + 0.6 * f.u_out) * 10) / 10
@@ -188,6 +202,15 @@ select
   '{"synthetic": true}'::jsonb,
   $5::timestamptz - make_interval(secs => $3::integer * 86400 * f.u_time)
 from finished f`;
+
+/** The runs no price matched, counted as ingest_runs counts them. Parameters: $1 project id. */
+const UNKNOWN_MODELS_SQL = `
+insert into public.unknown_models (project_id, model, runs, first_seen_at, last_seen_at)
+select $1::uuid, r.model, count(*), min(r.created_at), max(r.created_at)
+from public.model_runs r
+where r.project_id = $1::uuid and r.cost_source = 'unknown_model'
+group by r.model
+on conflict (project_id, model) do nothing`;
 
 /**
  * Every version of every expert; the newest is active, older ones are not.
@@ -314,6 +337,7 @@ export async function seedDemo(db: SqlDb, options: SeedDemoOptions = {}): Promis
   const params = [project.id, runs, days, seed, now];
   try {
     for (const sql of [RUNS_SQL, EXPERTS_SQL, REFLEXIONS_SQL, REPORTS_SQL]) await db.query(sql, params);
+    await db.query(UNKNOWN_MODELS_SQL, [project.id]);
     // The runs went straight into model_runs (much faster than ingest_runs for
     // millions of rows): build their hourly and daily rollups from them.
     const endMs = Date.parse(now);

@@ -108,6 +108,41 @@ export function createInstruments(options: InstrumentsOptions) {
     name: 'runs_ingested_total',
     help: 'Model runs stored through POST /api/iris/runs.',
   });
+  // Model names are client input: each metric keeps at most this many series, then folds the rest into `other`.
+  const llmTokens = registry.counter({
+    name: 'llm_tokens_total',
+    help: 'Tokens of ingested runs by model and type (input and output are totals; cache_read, cache_write and reasoning are parts of them).',
+    labelNames: ['model', 'type'],
+    maxSeries: 500,
+  });
+  const llmCost = registry.counter({
+    name: 'llm_cost_usd_total',
+    help: 'Cost in USD of ingested runs by model, as stored (sent by the client or computed from the price table).',
+    labelNames: ['model'],
+    maxSeries: 100,
+  });
+  const costSources = registry.counter({
+    name: 'runs_cost_source_total',
+    help: 'Ingested runs by how their cost was obtained (client, computed, unknown_model: no price matched, stored as 0).',
+    labelNames: ['source'],
+  });
+  const budgetChecks = registry.counter({
+    name: 'budget_checks_total',
+    help: 'Answers of GET /api/iris/budgets/check, by result (allowed, refused).',
+    labelNames: ['result'],
+  });
+  const budgetDegraded = registry.counter({
+    name: 'budget_check_degraded_total',
+    help: 'Budget checks answered without current data, by reason (database_unavailable: from the last copy, by each budget\'s fail mode; budgets_unavailable: no copy, failed open).',
+    labelNames: ['reason'],
+  });
+  // Budget names are client input: one series per "<project name>/<budget name>", at most 200, then `other`.
+  const budgetUtilization = registry.gauge({
+    name: 'budget_utilization_ratio',
+    help: 'Spend in the current period over the amount, per budget ("<project>/<budget>" names), as this instance last read it.',
+    labelNames: ['budget'],
+    maxSeries: 200,
+  });
   const idempotent = registry.counter({
     name: 'idempotent_requests_total',
     help: 'Write requests sent with an Idempotency-Key, by route template and outcome (stored, replayed, mismatch, in_flight).',
@@ -230,6 +265,41 @@ export function createInstruments(options: InstrumentsOptions) {
     },
     runsIngested(count: number): void {
       runsIngested.inc(count);
+    },
+    /** Tokens and cost of a batch of ingested runs, summed per model before touching the counters. */
+    llmUsage(
+      runs: readonly { model: string; inputTokens: number; outputTokens: number; cacheReadTokens?: number | undefined; cacheWriteTokens?: number | undefined; reasoningTokens?: number | undefined }[],
+      priced: readonly { costUsd: number; costSource: 'client' | 'computed' | 'unknown_model' }[],
+    ): void {
+      const perModel = new Map<string, { input: number; output: number; cache_read: number; cache_write: number; reasoning: number; cost: number }>();
+      const perSource = { client: 0, computed: 0, unknown_model: 0 };
+      runs.forEach((run, i) => {
+        let sums = perModel.get(run.model);
+        if (sums === undefined) perModel.set(run.model, (sums = { input: 0, output: 0, cache_read: 0, cache_write: 0, reasoning: 0, cost: 0 }));
+        sums.input += run.inputTokens;
+        sums.output += run.outputTokens;
+        sums.cache_read += run.cacheReadTokens ?? 0;
+        sums.cache_write += run.cacheWriteTokens ?? 0;
+        sums.reasoning += run.reasoningTokens ?? 0;
+        sums.cost += priced[i]?.costUsd ?? 0;
+        perSource[priced[i]?.costSource ?? 'client'] += 1;
+      });
+      for (const [model, sums] of perModel) {
+        for (const type of ['input', 'output', 'cache_read', 'cache_write', 'reasoning'] as const) {
+          if (sums[type] > 0) llmTokens.labels({ model, type }).inc(sums[type]);
+        }
+        if (sums.cost > 0) llmCost.labels({ model }).inc(sums.cost);
+      }
+      for (const [source, count] of Object.entries(perSource)) if (count > 0) costSources.labels({ source }).inc(count);
+    },
+    budgetCheck(allowed: boolean): void {
+      budgetChecks.labels({ result: allowed ? 'allowed' : 'refused' }).inc();
+    },
+    budgetCheckDegraded(reason: 'database_unavailable' | 'budgets_unavailable'): void {
+      budgetDegraded.labels({ reason }).inc();
+    },
+    budgetUtilization(budget: string, ratio: number): void {
+      budgetUtilization.labels({ budget: budget.slice(0, 200) }).set(ratio);
     },
     runsDuplicate(count: number): void {
       if (count > 0) runDuplicates.inc(count);

@@ -23,6 +23,8 @@ export const TEST_EVENT_TYPE = 'webhook.test';
  */
 export interface BudgetThresholdCrossedData {
   budgetId: string;
+  /** The budget's name. */
+  name: string;
   /** The threshold crossed, as a fraction of the amount: 0.5, 0.8, 1. */
   threshold: number;
   /** The budget's period this happened in: `[start, end)`, ISO-8601 UTC. */

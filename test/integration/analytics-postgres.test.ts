@@ -6,61 +6,31 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAnalyticsContract } from '../../lib/analytics/contract.js';
 import { defaultMigrationsDir, migrate, readMigrations } from '../../lib/db/migrations.js';
 import { createPostgresDb } from '../../lib/db/postgres.js';
-import type { RunInput, SqlDb } from '../../lib/db/types.js';
-import { startPostgres, type PostgresServer } from './harness/index.js';
+import type { RunInput } from '../../lib/db/types.js';
+import { startPostgres, testDatabases, type PostgresServer } from './harness/index.js';
 
 const adminUrl = process.env.IRIS_TEST_DATABASE_URL;
 const HOUR_MS = 3_600_000;
 
-function databaseUrl(base: string, name: string): string {
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 describe.skipIf(!adminUrl)('rollups on PostgreSQL 15', () => {
-  const admin = postgres(adminUrl ?? 'postgres://unused', { max: 1, onnotice: () => undefined });
-  const created: string[] = [];
-  const open: SqlDb[] = [];
-
-  async function freshDatabase(): Promise<string> {
-    const name = `iris_analytics_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-    await admin.unsafe(`create database ${name}`);
-    created.push(name);
-    return name;
-  }
-
-  function connect(name: string, poolMax = 4): SqlDb {
-    const db = createPostgresDb({ url: databaseUrl(adminUrl!, name), poolMax });
-    open.push(db);
-    return db;
-  }
-
-  let contractDb = '';
+  const dbs = testDatabases(adminUrl, 'iris_analytics');
+  let contractUrl = '';
   beforeAll(async () => {
-    contractDb = await freshDatabase();
-    await migrate(connect(contractDb));
+    contractUrl = await dbs.createMigrated();
   });
 
-  afterAll(async () => {
-    await Promise.all(open.splice(0).map((db) => db.close()));
-    for (const name of created) await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  });
-
-  runAnalyticsContract('postgres', async () => createPostgresDb({ url: databaseUrl(adminUrl!, contractDb), poolMax: 4 }));
+  runAnalyticsContract('postgres', async () => createPostgresDb({ url: contractUrl, poolMax: 4 }));
 
   it('builds the rollups of runs stored before the rollups existed when 0004 is applied', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iris-migrations-'));
     try {
       const files = await readMigrations();
       for (const file of files.filter((f) => f.name < '0004')) cpSync(join(defaultMigrationsDir(), file.name), join(dir, file.name));
-      const db = connect(await freshDatabase());
+      const db = dbs.connect(await dbs.create());
       await migrate(db, { dir });
       const [project] = await db.rpc('create_project', { p_name: 'before rollups', p_settings: {} });
       const now = Date.now();
@@ -99,8 +69,7 @@ describe.skipIf(!adminUrl)('rollups on PostgreSQL 15', () => {
     it('loses no update and deadlocks nowhere when every writer hits the same hours and models', async () => {
       // No statement timeout: 200 writers queueing on the same rows of the current hour on 2 cores wait
       // longer than the API's 1 s budget, and this test is about what they store, not how fast.
-      const db = createPostgresDb({ url: server.url, poolMax: 210, statementTimeoutMs: null, connectTimeoutMs: 10_000 });
-      open.push(db);
+      const db = dbs.connect(server.url, { poolMax: 210, statementTimeoutMs: null, connectTimeoutMs: 10_000 });
       await migrate(db);
       const [project] = await db.rpc('create_project', { p_name: 'contended', p_settings: {} });
       const base = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - 2 * HOUR_MS;

@@ -84,6 +84,8 @@ const WRITES: WriteSpec[] = [
       { name: 'outcome', kind: 'enum' },
       { name: 'confidence', kind: 'number' },
       { name: 'costUsd', kind: 'number' },
+      { name: 'cacheReadTokens', kind: 'int' },
+      { name: 'reasoningTokens', kind: 'int' },
     ],
   },
   {
@@ -201,7 +203,7 @@ function writeRequest(spec: WriteSpec): fc.Arbitrary<Generated> {
       }),
     ),
     // A required field missing.
-    field.filter((f) => !['id', 'confidence', 'costUsd', 'inputTokens'].includes(f.name)).map((f) => {
+    field.filter((f) => !['id', 'confidence', 'costUsd', 'inputTokens', 'cacheReadTokens', 'reasoningTokens'].includes(f.name)).map((f) => {
       const body = spec.valid();
       delete body[f.name];
       return json(`missing ${f.name}`, body);
@@ -302,6 +304,8 @@ const READ_PATHS = [
   '/api/iris/stats/performance',
   '/api/iris/stats/timeseries',
   '/api/iris/stats/breakdown',
+  '/api/iris/prices',
+  '/api/iris/prices/unknown-models',
   '/api/iris/experts',
   '/api/iris/reports',
   '/api/iris/reflexions',
@@ -493,7 +497,7 @@ describe('values the database refuses', () => {
     try {
       const p = await instance.createProject('refused values');
       expect((await instance.request('/api/iris/reports', { key: p.key })).status).toBe(200);
-      chaos.set({ mode: 'fail', error: (fn) => new DbError(fn, '22008', 'date/time field value out of range: "2026-02-30"') }, ['list_reports', 'list_runs']);
+      chaos.set({ mode: 'fail', error: (fn) => new DbError(fn, '22008', 'date/time field value out of range: "2026-02-30"') }, ['list_reports', 'list_model_runs']);
       // Cold: no copy at all, which an outage would turn into a 503.
       const cold = await instance.request('/api/iris/runs', { key: p.key });
       expect(cold.status).toBe(422);

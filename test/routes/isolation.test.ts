@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, sampleRun, type TestApp, type TestProject } from '../support/app.js';
+import { ADMIN_TOKEN, createTestApp, sampleRun, type TestApp, type TestProject } from '../support/app.js';
 
 /**
  * Tenant isolation on every project route: project B's ids, names and counts
@@ -25,6 +25,14 @@ async function seed(p: TestProject, tag: 'a' | 'b') {
   );
   const send = (path: string, json: unknown) => app.request(path, { method: 'POST', key: p.key, json });
   expect((await send('/api/iris/runs', { runs })).status).toBe(201);
+  // A project price and a run of a model without one: both are the project's own.
+  const own = tag === 'b' ? 'b-secret-model' : 'a-model';
+  const prices = { prices: [{ model: own, inputPerMtok: 1, outputPerMtok: 1 }] };
+  expect((await app.request(`/api/admin/projects/${p.id}/prices`, { method: 'PUT', key: ADMIN_TOKEN, json: prices })).status).toBe(200);
+  // Ten days back: outside the 24-hour figures the other tests check.
+  const unpriced = sampleRun({ model: tag === 'b' ? 'b-secret-agent' : 'a-unknown-model', expertId: expert, createdAt: new Date(Date.now() - 10 * 86_400_000).toISOString() });
+  delete unpriced.costUsd;
+  expect((await send('/api/iris/runs', [unpriced])).status).toBe(201);
   expect((await send('/api/iris/experts', { expertId: expert, version: 1, signature: `${tag} signature` })).status).toBe(201);
   expect((await send('/api/iris/experts/' + expert + '/usage', {})).status).toBe(200);
   expect(
@@ -91,6 +99,8 @@ const READS = [
   '/api/iris/stats/breakdown?by=agent&sort=p99LatencyMs',
   '/api/iris/stats/breakdown?by=expert',
   '/api/iris/stats/breakdown?by=promptVersion',
+  '/api/iris/prices',
+  '/api/iris/prices/unknown-models',
   '/api/iris/experts',
   '/api/iris/experts?active=true',
   '/api/iris/reports',

@@ -123,7 +123,11 @@ export async function rowCounts(db: SqlDb): Promise<Record<string, number>> {
     union all select 'api_keys', count(*)::int + count(revoked_at)::int from api_keys
     union all select 'webhook_endpoints', count(*)::int + count(disabled_at)::int from webhook_endpoints
     union all select 'webhook_events', count(*)::int from webhook_events
-    union all select 'webhook_deliveries', count(*)::int from webhook_deliveries`);
+    union all select 'webhook_deliveries', count(*)::int from webhook_deliveries
+    union all select 'model_prices', count(*)::int from model_prices
+    union all select 'unknown_models', coalesce(sum(runs), 0)::int + count(*)::int from unknown_models
+    union all select 'budgets', count(*)::int + count(nullif(updated_at, created_at))::int from budgets
+    union all select 'budget_crossings', count(*)::int from budget_crossings`);
   return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
 }
 

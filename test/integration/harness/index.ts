@@ -4,3 +4,4 @@
 export { freePort } from './free-port.js';
 export { startPostgres, type PostgresServer, type StartPostgresOptions } from './postgres.js';
 export { startRedis, type RedisServer, type StartRedisOptions } from './redis.js';
+export { testDatabases, type TestDatabases } from './databases.js';

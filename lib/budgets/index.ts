@@ -1,0 +1,1 @@
+export { applies, checkBudgets, viewBudget, type Availability, type BudgetCheck, type BudgetPeriod, type BudgetScope, type BudgetState, type BudgetView, type CheckSubject } from './check.js';
