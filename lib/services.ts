@@ -8,6 +8,7 @@ import { createKeyUsage, createKeyVerifier, type KeyUsage, type KeyVerifier } fr
 import {
   createCircuitBreaker,
   createTieredCache,
+  KV_BUDGET_DEFAULTS,
   type CircuitBreaker,
   type CircuitBreakerOptions,
   type TieredCache,
@@ -103,7 +104,9 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     onUnavailable: (_fn, reason) => metrics.dbRejection(reason),
     ...(options.dbGuard?.schedule ? { schedule: options.dbGuard.schedule } : {}),
   });
-  const kv = options.kv ?? createKv(config.kv);
+  // The store's own deadline is the cache's answer deadline, not its budget: the cache gives up on a call at
+  // its budget, and still needs to hear whether the answer came (a slow call) or not (a failure).
+  const kv = options.kv ?? createKv(config.kv, { upstash: { timeoutMs: KV_BUDGET_DEFAULTS.answerDeadlineMs } });
   const instanceId = crypto.randomUUID();
   const background = createBackground({
     onError: (error, label) => {
