@@ -5,7 +5,7 @@
  * reconnects to Redis on the next command after a drop, so it outlives a
  * Redis restart on the same port.
  *
- *   KV_BRIDGE_TOKEN=... node --import tsx scripts/bench-cache/kv-bridge.ts '{"redisPort":6379}'
+ *   KV_REST_API_TOKEN=... node --import tsx scripts/bench-cache/kv-bridge.ts '{"redisPort":6379}'
  *
  * The token comes from the environment, never the command line (`ps` shows
  * every process's arguments to every user).
@@ -15,8 +15,8 @@ import { childMain } from './child-process.js';
 
 childMain(async () => {
   const { redisPort } = JSON.parse(process.argv[2] ?? '{}') as { redisPort: number };
-  const token = process.env.KV_BRIDGE_TOKEN;
-  if (!token) throw new Error('KV_BRIDGE_TOKEN is not set');
+  const token = process.env.KV_REST_API_TOKEN;
+  if (!token) throw new Error('KV_REST_API_TOKEN is not set');
   const bridge = await startKvBridge({ redisPort, token, port: 0 });
   return { info: { url: bridge.url }, close: () => bridge.close() };
 });

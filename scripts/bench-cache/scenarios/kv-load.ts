@@ -69,7 +69,7 @@ export async function kvLoadScenario(s: BenchSettings): Promise<ScenarioReport> 
     bridge = await startChild<{ url: string }>('scripts/bench-cache/kv-bridge.ts', {
       label: 'kv bridge',
       args: [JSON.stringify({ redisPort: redis.port })],
-      env: { KV_BRIDGE_TOKEN: token },
+      env: { KV_REST_API_TOKEN: token },
     });
     for (const variant of VARIANTS) {
       const options: IrisServerOptions = { database: { kind: 'postgres', url: pg.url }, seedRuns: 10_000, kv: { url: bridge.info.url }, cache: SETTINGS[variant] };

@@ -40,7 +40,7 @@ export async function redisOutageScenario(s: BenchSettings): Promise<ScenarioRep
     bridge = await startChild<{ url: string }>('scripts/bench-cache/kv-bridge.ts', {
       label: 'kv bridge',
       args: [JSON.stringify({ redisPort: port })],
-      env: { KV_BRIDGE_TOKEN: token },
+      env: { KV_REST_API_TOKEN: token },
     });
     const options: IrisServerOptions = { database: { kind: 'pglite' }, seedRuns: 10_000, kv: { url: bridge.info.url } };
     iris = await startChild<IrisServerInfo>('scripts/bench-cache/iris-server.ts', {
