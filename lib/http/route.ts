@@ -270,10 +270,17 @@ function admit(c: RouteContext, rule: RateLimitRule, decision: RateLimitDecision
   metrics.rateLimitDecision(decision.allowed ? 'allowed' : 'limited', decision.reason);
   const at = now();
   if (!decision.allowed) {
-    const resetS = Math.max(1, Math.ceil((decision.resetAtMs - at) / 1000));
-    throw new HttpError(429, 'rate_limited', `The ${rule.name} limit of ${rule.limit} requests per ${rule.windowMs / 1000} s is used up; it resets in ${resetS} s.`, {
-      details: { limit: rule.name, limitPerWindow: rule.limit, windowS: rule.windowMs / 1000, resetAt: new Date(decision.resetAtMs).toISOString() },
-      headers: rateLimitHeaders(decision, at),
+    const headers = rateLimitHeaders(decision, at);
+    const retryAtMs = decision.retryAtMs ?? decision.resetAtMs;
+    throw new HttpError(429, 'rate_limited', `The ${rule.name} limit of ${rule.limit} requests per ${rule.windowMs / 1000} s is used up; a request will pass again in ${headers['Retry-After']} s.`, {
+      details: {
+        limit: rule.name,
+        limitPerWindow: rule.limit,
+        windowS: rule.windowMs / 1000,
+        resetAt: new Date(decision.resetAtMs).toISOString(),
+        retryAt: new Date(retryAtMs).toISOString(),
+      },
+      headers,
     });
   }
   rateLimitHeaders(decision, at, c.get('responseHeaders'));
