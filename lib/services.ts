@@ -45,7 +45,12 @@ export interface Services {
   fleet: Fleet;
   /** Random id of this instance, for the fleet view. */
   instanceId: string;
-  /** True on the local server (`npm run dev`, benchmarks): enables conveniences such as the benchmark's cache bypass. */
+  /**
+   * Local mode: set only by code that builds a throwaway server for itself (the
+   * benchmarks' servers, tests), never by `npm run dev` or `npm start`, which
+   * may face a network. It accepts any value of `X-Iris-Cache-Bypass` and
+   * serves `/api/health/detailed` without a token when none is configured.
+   */
   local: boolean;
   /** Epoch ms when this instance started. */
   startedAt: number;
@@ -73,7 +78,7 @@ export interface ServicesOptions {
   limiter?: RateLimiter;
   /** @default Date.now */
   now?: () => number;
-  /** @default false */
+  /** See `Services.local`. @default false */
   local?: boolean;
   /** Register process gauges. @default true */
   processMetrics?: boolean;

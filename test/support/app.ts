@@ -50,6 +50,8 @@ export interface TestAppOptions {
   /** Options of the database guard: its budget's timer, breaker thresholds. */
   dbGuard?: ServicesOptions['dbGuard'];
   now?: () => number;
+  /** Local mode (`Services.local`), as the benchmarks' own servers run. @default false */
+  local?: boolean;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -64,6 +66,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...(options.kv ? { kv: options.kv } : {}),
     ...(options.cache ? { cache: options.cache } : {}),
     ...(options.dbGuard ? { dbGuard: options.dbGuard } : {}),
+    ...(options.local ? { local: true } : {}),
     processMetrics: false,
   });
   const fetch = createFileRouter(await apiRoutes(), { services });
