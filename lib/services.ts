@@ -16,7 +16,7 @@ import {
 } from './cache/index.js';
 import { createKv, type KvStore } from './kv/index.js';
 // Not through lib/http/index.js: that also exports route.ts, which imports this module.
-import { isOutage } from './http/error-map.js';
+import { isOutage, loggableError } from './http/error-map.js';
 import { createLogger, type Logger } from './log.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit/index.js';
 import { cacheObserver, createFleet, createInstruments, instrumentDb, type Fleet, type Instruments } from './telemetry/index.js';
@@ -117,7 +117,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     onError: (error, label) => {
       // A refresh or flush refused while the database is known down is counted, and the circuit logged its opening.
       if (error instanceof DbError && error.sqlState === 'circuit_open') return;
-      log.error('background task failed', { task: label, error });
+      log.error('background task failed', { task: label, ...loggableError(error) });
     },
   });
   const cache = createTieredCache({

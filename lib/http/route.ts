@@ -7,11 +7,10 @@ import {
   timingSafeEqualString,
   type ProjectContext,
 } from '../auth/index.js';
-import { DbError } from '../db/errors.js';
 import { HttpError, internalError, methodNotAllowed, notFound, serviceUnavailable, unauthorized } from '../errors.js';
 import { clientIp, rateLimitHeaders, ruleForIp, ruleForKey, type RateLimitDecision, type RateLimitRule } from '../rate-limit/index.js';
 import { getServices, startedServices, type Services } from '../services.js';
-import { toHttpError } from './error-map.js';
+import { loggableError, toHttpError } from './error-map.js';
 import { appendVary, corsHeaders, NO_STORE, requestIdFrom, SECURITY_HEADERS } from './headers.js';
 import { json, respond } from './respond.js';
 
@@ -369,10 +368,8 @@ function renderError(error: unknown, c: RouteContext): Response {
   const requestId = c.get('requestId') ?? crypto.randomUUID();
   if (log) {
     const logger = c.get('services')?.log;
-    const fields: Record<string, unknown> = { requestId, route: c.req.routePath, method: c.req.method, status: http.status };
-    // A value the database refused is logged by where it failed, never by what the client sent.
-    if (log === 'warn' && error instanceof DbError) Object.assign(fields, { fn: error.fn, sqlState: error.sqlState });
-    else fields.error = error;
+    // Where it failed, never what the client sent (loggableError).
+    const fields: Record<string, unknown> = { requestId, route: c.req.routePath, method: c.req.method, status: http.status, ...loggableError(error) };
     if (logger) logger[log]('request failed', fields);
     else console.error(JSON.stringify({ level: log, message: 'request failed', requestId, status: http.status }));
   }

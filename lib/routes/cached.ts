@@ -11,7 +11,7 @@ import {
   serverTiming,
   type XCacheStatus,
 } from '../http-cache/index.js';
-import { PRIVATE_NO_CACHE, respond, type MaybePromise, type RouteContext } from '../http/index.js';
+import { loggableError, PRIVATE_NO_CACHE, respond, type MaybePromise, type RouteContext } from '../http/index.js';
 import { page } from './present.js';
 
 /** Header that skips the cache entirely (the benchmark's baseline): honoured with the admin token (any value with `Services.local`), else 403. */
@@ -135,7 +135,7 @@ async function respondFromCache(
     // Counted either way (cache_stale_served_total). The expected degradations, a database known to be down
     // or slow, are logged once by the circuit, not per request; anything else is worth a warning.
     const expected = result.error instanceof SoftTimeoutError || (result.error instanceof DbError && result.error.unavailable);
-    const fields = { requestId: c.get('requestId'), resource, error: result.error };
+    const fields = { requestId: c.get('requestId'), resource, ...loggableError(result.error) };
     if (expected) c.get('services').log.debug('served a stale value after a failed refresh', fields);
     else c.get('services').log.warn('served a stale value after a failed refresh', fields);
   }
