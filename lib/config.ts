@@ -50,6 +50,8 @@ export interface Config {
   production: boolean;
   /** Deployment name for metrics and logs (Vercel region + deployment, or hostname). */
   instance: string;
+  /** The Vercel region this instance runs in (`VERCEL_REGION`, e.g. `iad1`); null elsewhere. */
+  region: string | null;
   version: string;
   /** Requests per minute per client IP on public and admin routes and on uncached key lookups. */
   ipLimitPerMinute: number;
@@ -213,6 +215,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins,
     production,
     instance: [e.VERCEL_REGION, e.VERCEL_DEPLOYMENT_ID ?? e.HOSTNAME].filter(Boolean).join('/') || 'local',
+    region: e.VERCEL_REGION ?? null,
     version: VERSION,
     logLevel: e.IRIS_LOG_LEVEL ?? 'info',
     ipLimitPerMinute: e.IRIS_IP_LIMIT_PER_MINUTE ?? 100,

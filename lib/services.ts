@@ -17,6 +17,7 @@ import {
 import { createKv, type KvStore } from './kv/index.js';
 // Not through lib/http/index.js: that also exports route.ts, which imports this module.
 import { isOutage, loggableError } from './http/error-map.js';
+import { createHealthProbe, type HealthProbe, type HealthProbeOptions } from './health/index.js';
 import { createLogger, type Logger } from './log.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit/index.js';
 import { cacheObserver, createFleet, createInstruments, instrumentDb, type Fleet, type Instruments } from './telemetry/index.js';
@@ -39,6 +40,8 @@ export interface Services {
   kv: KvStore;
   /** The two-tier read cache (L1 in this instance, L2 in the KV). */
   cache: TieredCache;
+  /** The detailed health check's probes of the database and the KV (GET /api/health/detailed). */
+  health: HealthProbe;
   metrics: Instruments;
   /** Per-key and per-IP limits: fleet-wide on Redis, per instance in memory. */
   limiter: RateLimiter;
@@ -82,6 +85,8 @@ export interface ServicesOptions {
   local?: boolean;
   /** Register process gauges. @default true */
   processMetrics?: boolean;
+  /** Options of the health probes: tests inject their clock, timers and budgets. */
+  health?: Omit<HealthProbeOptions, 'db' | 'kv' | 'circuits'>;
 }
 
 export async function createServices(options: ServicesOptions = {}): Promise<Services> {
@@ -102,8 +107,9 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       else log.info(`database circuit ${state}`, fields);
     },
   });
+  const instrumented = instrumentDb(rawDb, metrics);
   const db = createGuardedDb({
-    db: instrumentDb(rawDb, metrics),
+    db: instrumented,
     breaker: dbCircuit,
     timeoutMs: config.dbBudget.timeoutMs,
     onUnavailable: (_fn, reason) => metrics.dbRejection(reason),
@@ -132,6 +138,15 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     isOutage,
     ...options.cache,
   });
+  const health = createHealthProbe({
+    // The adapter itself: the probe has its own budget and must ask even while the circuit is open.
+    db: instrumented,
+    kv,
+    circuits: () => ({ db: dbCircuit.state, kv: cache.stats().circuit }),
+    dbTimeoutMs: Math.min(1_000, config.dbBudget.timeoutMs),
+    kvSlowMs: options.cache?.kvTimeoutMs ?? KV_BUDGET_DEFAULTS.timeoutMs,
+    ...options.health,
+  });
   const keyUsage = createKeyUsage({ db, now, runInBackground: (label, task) => void background.run(label, task) });
   return {
     config,
@@ -143,6 +158,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     keyUsage,
     kv,
     cache,
+    health,
     metrics,
     limiter: options.limiter ?? createRateLimiter(kv, { now }),
     fleet: createFleet({ kv, registry: metrics.registry, instanceId, now }),

@@ -39,6 +39,7 @@ const RPC_NAMES: Record<RpcName, true> = {
   delete_expired_runs: true,
   delete_expired_rollups: true,
   delete_expired_idempotency_keys: true,
+  iris_applied_migrations: true,
 };
 
 /** jsonb parameters: always sent as JSON text, even when the value is a JSON string or number. */

@@ -353,6 +353,18 @@ export interface RpcMap {
   delete_expired_rollups: { args: { p_limit: number }; row: { deleted: number } };
   /** Deletes up to p_limit expired idempotency records; returns how many. */
   delete_expired_idempotency_keys: { args: { p_limit: number }; row: { deleted: number } };
+  /** The migration files the database records as applied, by each tracker it has (0006_operations); the detailed health check's round trip. */
+  iris_applied_migrations: { args: Record<string, never>; row: AppliedMigrationRow };
+}
+
+/** One migration file a tracker records as applied. */
+export interface AppliedMigrationRow {
+  /** The file name, `0001_schema.sql`. */
+  name: string;
+  /** When `npm run db:migrate` applied it; null from the Supabase CLI's tracker, which keeps no time. */
+  applied_at: Timestamp | null;
+  /** `iris`: public.iris_schema_migrations; `supabase`: supabase_migrations.schema_migrations. */
+  source: 'iris' | 'supabase';
 }
 
 /** The writes `write_once` may run (a fixed list in the SQL function as well). */

@@ -301,7 +301,10 @@ const READ_PATHS = [
   '/api/admin/api-keys',
   '/api/admin/projects',
   '/api/cron/retention',
+  '/api/health/detailed',
 ];
+/** Read paths that take the admin token. */
+const operatorPath = (path: string) => path.startsWith('/api/admin') || path === '/api/health/detailed';
 const QUERY_KEYS = [
   'from', 'to', 'limit', 'cursor', 'active', 'expertId', 'projectId', 'unknown', '__proto__', 'constructor',
   'metric', 'interval', 'groupBy', 'top', 'by', 'sort', 'order',
@@ -328,7 +331,7 @@ const readRequest = (): fc.Arbitrary<Generated> =>
     return {
       method: 'GET',
       path: `${path}?${qs}`,
-      headers: auth(path.startsWith('/api/admin') ? ADMIN_TOKEN : project.key),
+      headers: auth(operatorPath(path) ? ADMIN_TOKEN : project.key),
       label: `GET ${path}?${qs.slice(0, 60)}`,
     };
   });

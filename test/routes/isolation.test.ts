@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, sampleRun, type TestApp, type TestProject } from '../support/app.js';
+import { ADMIN_TOKEN, createTestApp, sampleRun, type TestApp, type TestProject } from '../support/app.js';
 
 /**
  * Tenant isolation on every project route: project B's ids, names and counts
@@ -160,6 +160,13 @@ describe('tenant isolation', () => {
     } finally {
       await withCron.services.background.drain();
     }
+  });
+
+  it('never lets a project key read the detailed health check, which holds nothing of any project anyway', async () => {
+    for (const p of [a, b]) expect((await app.request('/api/health/detailed', { key: p.key })).status).toBe(401);
+    const text = await (await app.request('/api/health/detailed', { key: ADMIN_TOKEN })).text();
+    for (const p of [a, b]) expect(text).not.toContain(p.id);
+    for (const marker of B_MARKERS) expect(text).not.toContain(marker);
   });
 
   it('never changes B when A writes, even when A names B’s expert', async () => {

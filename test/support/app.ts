@@ -52,6 +52,8 @@ export interface TestAppOptions {
   now?: () => number;
   /** Local mode (`Services.local`), as the benchmarks' own servers run. @default false */
   local?: boolean;
+  /** Options of the detailed health check's probes: their timers, budgets. */
+  health?: ServicesOptions['health'];
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -67,6 +69,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...(options.cache ? { cache: options.cache } : {}),
     ...(options.dbGuard ? { dbGuard: options.dbGuard } : {}),
     ...(options.local ? { local: true } : {}),
+    ...(options.health ? { health: options.health } : {}),
     processMetrics: false,
   });
   const fetch = createFileRouter(await apiRoutes(), { services });
