@@ -78,3 +78,28 @@ describe('loadConfig: IRIS_ENCRYPTION_KEY', () => {
     }
   });
 });
+
+describe('loadConfig: behind a transaction-mode pooler', () => {
+  const SUPAVISOR = 'postgres://postgres.abcd:pw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres';
+
+  it('is direct by default: prepared statements and the statement timeout as a startup parameter', () => {
+    expect(loadConfig(POSTGRES).db).toMatchObject({ pooler: null, statementTimeoutMs: 1_000 });
+  });
+
+  it("detects Supabase's transaction port, 6543, and sends no statement timeout", () => {
+    expect(loadConfig({ DATABASE_URL: SUPAVISOR }).db).toMatchObject({ pooler: 'transaction', statementTimeoutMs: null });
+    // Session mode (5432 on the same host) keeps sessions: nothing changes.
+    expect(loadConfig({ DATABASE_URL: SUPAVISOR.replace(':6543', ':5432') }).db).toMatchObject({ pooler: null });
+  });
+
+  it('takes DATABASE_POOLER=transaction for any other pooler, and none to overrule the port', () => {
+    expect(loadConfig({ ...POSTGRES, DATABASE_POOLER: 'transaction' }).db).toMatchObject({ pooler: 'transaction', statementTimeoutMs: null });
+    expect(loadConfig({ DATABASE_URL: SUPAVISOR, DATABASE_POOLER: 'none' }).db).toMatchObject({ pooler: null, statementTimeoutMs: 1_000 });
+    expect(() => loadConfig({ ...POSTGRES, DATABASE_POOLER: 'session' })).toThrow(/DATABASE_POOLER must be transaction or none/);
+  });
+
+  it('refuses a statement timeout it could not send, saying where to set it instead', () => {
+    expect(() => loadConfig({ DATABASE_URL: SUPAVISOR, DATABASE_STATEMENT_TIMEOUT_MS: '800' })).toThrow(/DATABASE_STATEMENT_TIMEOUT_MS cannot reach the server .*alter role/);
+    expect(loadConfig({ DATABASE_URL: SUPAVISOR, DATABASE_STATEMENT_TIMEOUT_MS: '0' }).db).toMatchObject({ statementTimeoutMs: null });
+  });
+});

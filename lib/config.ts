@@ -20,8 +20,14 @@ export type DbConfig =
       poolMax: number;
       /** DATABASE_CONNECT_TIMEOUT_MS. @default 1_000 */
       connectTimeoutMs?: number;
-      /** DATABASE_STATEMENT_TIMEOUT_MS; null (0 in the environment) leaves the server's setting. @default 1_000 */
+      /** DATABASE_STATEMENT_TIMEOUT_MS; null (0 in the environment) leaves the server's setting. @default 1_000, null behind a transaction-mode pooler */
       statementTimeoutMs?: number | null;
+      /**
+       * DATABASE_POOLER: `transaction` when DATABASE_URL is a transaction-mode pooler (PgBouncer, Supabase's
+       * port 6543): no prepared statements, no pipelining, no statement timeout at start-up (lib/db/postgres.ts).
+       * @default 'transaction' for port 6543, else null
+       */
+      pooler?: 'transaction' | null;
     }
   | { kind: 'pglite'; dataDir: string | null };
 
@@ -57,6 +63,8 @@ export interface Config {
   production: boolean;
   /** Deployment name for metrics and logs (Vercel region + deployment, or hostname). */
   instance: string;
+  /** The Vercel region this instance runs in (`VERCEL_REGION`, e.g. `iad1`); null elsewhere. */
+  region: string | null;
   version: string;
   /** Requests per minute per client IP on public and admin routes and on uncached key lookups. */
   ipLimitPerMinute: number;
@@ -120,6 +128,7 @@ const EnvSchema = z.object({
   DATABASE_CONNECT_TIMEOUT_MS: millis(10, 600_000),
   DATABASE_STATEMENT_TIMEOUT_MS: millis(10, 600_000, "leave the server's statement_timeout"),
   DATABASE_CIRCUIT_COOLDOWN_MS: millis(100, 600_000),
+  DATABASE_POOLER: z.enum(['transaction', 'none'], { error: 'DATABASE_POOLER must be transaction or none' }).optional(),
   IRIS_DATA_DIR: optionalString,
   KV_REST_API_URL: url('KV_REST_API_URL'),
   KV_REST_API_TOKEN: optionalString,
@@ -146,6 +155,18 @@ const EnvSchema = z.object({
 
 export const VERSION = '0.1.0';
 
+/** Supabase's pooler (Supavisor) serves transaction mode on port 6543 (session mode on 5432). */
+const TRANSACTION_POOLER_PORT = '6543';
+
+function usesPoolerPort(url: string | undefined): boolean {
+  if (url === undefined) return false;
+  try {
+    return new URL(url).port === TRANSACTION_POOLER_PORT;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Parses an environment (default `process.env`) into a `Config`.
  * @throws ConfigError naming every variable that is missing or malformed.
@@ -166,8 +187,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // Unset, the connect and statement timeouts default to 1 s, or two thirds of a shorter call budget.
   const twoThirds = Math.floor((dbBudget.timeoutMs * 2) / 3);
   const connectTimeoutMs = e.DATABASE_CONNECT_TIMEOUT_MS ?? Math.min(DB_BUDGET_DEFAULTS.connectTimeoutMs, twoThirds);
+  // A transaction-mode pooler: named, or Supabase's (Supavisor's) transaction port.
+  const pooler = e.DATABASE_POOLER === 'transaction' || (e.DATABASE_POOLER === undefined && usesPoolerPort(e.DATABASE_URL)) ? 'transaction' : null;
+  if (pooler && e.DATABASE_URL && e.DATABASE_STATEMENT_TIMEOUT_MS !== undefined && e.DATABASE_STATEMENT_TIMEOUT_MS !== 0) {
+    problems.push(
+      `DATABASE_STATEMENT_TIMEOUT_MS cannot reach the server through a transaction-mode pooler (${e.DATABASE_POOLER ? 'DATABASE_POOLER=transaction' : 'port 6543'}), ` +
+        "which refuses it as a startup parameter: set it on the role (alter role <user> set statement_timeout = '1s') and leave the variable unset or 0",
+    );
+  }
   const statementTimeoutMs =
-    e.DATABASE_STATEMENT_TIMEOUT_MS === 0 ? null : (e.DATABASE_STATEMENT_TIMEOUT_MS ?? Math.min(DB_BUDGET_DEFAULTS.statementTimeoutMs, twoThirds));
+    pooler || e.DATABASE_STATEMENT_TIMEOUT_MS === 0 ? null : (e.DATABASE_STATEMENT_TIMEOUT_MS ?? Math.min(DB_BUDGET_DEFAULTS.statementTimeoutMs, twoThirds));
   // Both must fire before the call's budget: a connection that cannot be opened must count as a failure
   // (the circuit opens), and a statement the server cancels must end before the caller gives up on it.
   if (connectTimeoutMs >= dbBudget.timeoutMs) {
@@ -183,7 +212,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!e.SUPABASE_SERVICE_ROLE_KEY) problems.push('SUPABASE_URL is set but SUPABASE_SERVICE_ROLE_KEY is missing');
     db = { kind: 'supabase', url: e.SUPABASE_URL ?? '', serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY ?? '', timeoutMs: dbBudget.timeoutMs };
   } else if (e.DATABASE_URL) {
-    db = { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX ?? 5, connectTimeoutMs, statementTimeoutMs };
+    db = { kind: 'postgres', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX ?? 5, connectTimeoutMs, statementTimeoutMs, pooler };
   } else {
     db = { kind: 'pglite', dataDir: e.IRIS_DATA_DIR ?? null };
   }
@@ -233,6 +262,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins,
     production,
     instance: [e.VERCEL_REGION, e.VERCEL_DEPLOYMENT_ID ?? e.HOSTNAME].filter(Boolean).join('/') || 'local',
+    region: e.VERCEL_REGION ?? null,
     version: VERSION,
     logLevel: e.IRIS_LOG_LEVEL ?? 'info',
     ipLimitPerMinute: e.IRIS_IP_LIMIT_PER_MINUTE ?? 100,

@@ -66,6 +66,14 @@ export const payloadTooLarge = (maxBytes: number) =>
     details: { maxBytes },
   });
 
+/**
+ * The request body ended before it was complete: the client closed the
+ * connection mid-upload, or sent it too slowly for the server's request
+ * timeout. The client's doing, so a 4xx (most often nobody is left to read it).
+ */
+export const requestAborted = () =>
+  new HttpError(400, 'request_aborted', 'The request body ended before it was complete: the connection closed or the body arrived too slowly.');
+
 export const unsupportedMediaType = () =>
   new HttpError(415, 'unsupported_media_type', 'Send the body as JSON with "Content-Type: application/json".');
 

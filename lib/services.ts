@@ -8,6 +8,7 @@ import { createKeyUsage, createKeyVerifier, type KeyUsage, type KeyVerifier } fr
 import {
   createCircuitBreaker,
   createTieredCache,
+  KV_BUDGET_DEFAULTS,
   type CircuitBreaker,
   type CircuitBreakerOptions,
   type TieredCache,
@@ -15,7 +16,8 @@ import {
 } from './cache/index.js';
 import { createKv, type KvStore } from './kv/index.js';
 // Not through lib/http/index.js: that also exports route.ts, which imports this module.
-import { isOutage } from './http/error-map.js';
+import { isOutage, loggableError } from './http/error-map.js';
+import { createHealthProbe, type HealthProbe, type HealthProbeOptions } from './health/index.js';
 import { createLogger, type Logger } from './log.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit/index.js';
 import { cacheObserver, createFleet, createInstruments, instrumentDb, type Fleet, type Instruments } from './telemetry/index.js';
@@ -39,6 +41,8 @@ export interface Services {
   kv: KvStore;
   /** The two-tier read cache (L1 in this instance, L2 in the KV). */
   cache: TieredCache;
+  /** The detailed health check's probes of the database and the KV (GET /api/health/detailed). */
+  health: HealthProbe;
   metrics: Instruments;
   /** Per-key and per-IP limits: fleet-wide on Redis, per instance in memory. */
   limiter: RateLimiter;
@@ -48,8 +52,11 @@ export interface Services {
   /** Random id of this instance, for the fleet view. */
   instanceId: string;
   /**
-   * True on the local server (`npm run dev`, benchmarks): enables conveniences such as the benchmark's cache
-   * bypass, and (outside production) webhook deliveries to loopback receivers.
+   * Local mode: set only by code that builds a throwaway server for itself (the
+   * benchmarks' servers, tests), never by `npm run dev` or `npm start`, which
+   * may face a network. It accepts any value of `X-Iris-Cache-Bypass`, serves
+   * `/api/health/detailed` without a token when none is configured, and
+   * (outside production) lets webhooks go to loopback receivers.
    */
   local: boolean;
   /** Epoch ms when this instance started. */
@@ -78,12 +85,19 @@ export interface ServicesOptions {
   limiter?: RateLimiter;
   /** @default Date.now */
   now?: () => number;
-  /** @default false */
+  /** See `Services.local`. @default false */
   local?: boolean;
   /** Register process gauges. @default true */
   processMetrics?: boolean;
+  /**
+   * Lets webhooks go to loopback receivers (`http://127.0.0.1:…`) outside production without the rest of
+   * local mode: `npm run dev`, so a receiver on the same laptop can be tried. @default options.local
+   */
+  loopbackWebhooks?: boolean;
   /** Webhook options tests inject: the resolver, the transport, randomness, shorter timeouts. */
   webhooks?: Partial<Pick<WebhooksOptions, 'resolve' | 'transport' | 'random' | 'timeoutMs' | 'leaseMs' | 'batchSize' | 'policy' | 'minIntervalMs'>>;
+  /** Options of the health probes: tests inject their clock, timers and budgets. */
+  health?: Omit<HealthProbeOptions, 'db' | 'kv' | 'circuits'>;
 }
 
 export async function createServices(options: ServicesOptions = {}): Promise<Services> {
@@ -104,20 +118,23 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       else log.info(`database circuit ${state}`, fields);
     },
   });
+  const instrumented = instrumentDb(rawDb, metrics);
   const db = createGuardedDb({
-    db: instrumentDb(rawDb, metrics),
+    db: instrumented,
     breaker: dbCircuit,
     timeoutMs: config.dbBudget.timeoutMs,
     onUnavailable: (_fn, reason) => metrics.dbRejection(reason),
     ...(options.dbGuard?.schedule ? { schedule: options.dbGuard.schedule } : {}),
   });
-  const kv = options.kv ?? createKv(config.kv);
+  // The store's own deadline is the cache's answer deadline, not its budget: the cache gives up on a call at
+  // its budget, and still needs to hear whether the answer came (a slow call) or not (a failure).
+  const kv = options.kv ?? createKv(config.kv, { upstash: { timeoutMs: KV_BUDGET_DEFAULTS.answerDeadlineMs } });
   const instanceId = crypto.randomUUID();
   const background = createBackground({
     onError: (error, label) => {
       // A refresh or flush refused while the database is known down is counted, and the circuit logged its opening.
       if (error instanceof DbError && error.sqlState === 'circuit_open') return;
-      log.error('background task failed', { task: label, error });
+      log.error('background task failed', { task: label, ...loggableError(error) });
     },
   });
   const cache = createTieredCache({
@@ -132,13 +149,22 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     isOutage,
     ...options.cache,
   });
+  const health = createHealthProbe({
+    // The adapter itself: the probe has its own budget and must ask even while the circuit is open.
+    db: instrumented,
+    kv,
+    circuits: () => ({ db: dbCircuit.state, kv: cache.stats().circuit }),
+    dbTimeoutMs: Math.min(1_000, config.dbBudget.timeoutMs),
+    kvSlowMs: options.cache?.kvTimeoutMs ?? KV_BUDGET_DEFAULTS.timeoutMs,
+    ...options.health,
+  });
   const keyUsage = createKeyUsage({ db, now, runInBackground: (label, task) => void background.run(label, task) });
   const local = options.local ?? false;
   const webhooks = createWebhooks({
     db,
     encryptionKey: config.encryptionKey,
-    // Loopback receivers only on the local server, and never in production.
-    allowLoopback: local && !config.production,
+    // Loopback receivers only on the local server or `npm run dev`, and never in production.
+    allowLoopback: (options.loopbackWebhooks ?? local) && !config.production,
     now,
     log,
     observer: {
@@ -161,6 +187,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     keyUsage,
     kv,
     cache,
+    health,
     metrics,
     limiter: options.limiter ?? createRateLimiter(kv, { now }),
     fleet: createFleet({ kv, registry: metrics.registry, instanceId, now }),

@@ -5,7 +5,7 @@
  *   npm run bench:cache                       # full run (about 7 minutes on 2 cores)
  *   npm run bench:cache -- --quick            # shorter rounds, no PostgreSQL 15 (under 2 minutes)
  *   npm run bench:cache -- --json out.json    # also write everything measured as JSON
- *   npm run bench:cache -- --only hot,mix     # some scenarios: hot, cold, pg15, coalescing, memory, redis, mix
+ *   npm run bench:cache -- --only hot,mix     # some scenarios: hot, cold, pg15, coalescing, memory, redis, mix, kv
  *   npm run bench:cache -- --no-fail          # exit 0 even when a target is missed
  *   options: --rounds N, --seconds S (per measured run), --connections N
  *
@@ -17,6 +17,7 @@
  *    and L1 bytes <= maxBytes
  * 6. Redis killed and restarted under load: no 5xx, no socket errors
  * 7. 15% ingest writes + 85% reads: read hit rate > 90%
+ * 8. a healthy Redis under 40 connections: the KV circuit never opens
  *
  * Method. The machine is shared and noisy, so compared servers run side by
  * side in interleaved rounds (alternating which goes first) and the report
@@ -41,9 +42,10 @@ import { coldPathScenario, postgresScenarios } from './bench-cache/scenarios/col
 import { hotPathScenarios } from './bench-cache/scenarios/hot-path.js';
 import { memoryScenario } from './bench-cache/scenarios/memory.js';
 import { mixScenario } from './bench-cache/scenarios/mix.js';
+import { kvLoadScenario } from './bench-cache/scenarios/kv-load.js';
 import { redisOutageScenario } from './bench-cache/scenarios/redis-outage.js';
 
-const GROUPS = ['hot', 'cold', 'pg15', 'coalescing', 'memory', 'redis', 'mix'] as const;
+const GROUPS = ['hot', 'cold', 'pg15', 'coalescing', 'memory', 'redis', 'mix', 'kv'] as const;
 type Group = (typeof GROUPS)[number];
 
 const USAGE = `usage: npm run bench:cache -- [--quick] [--json FILE] [--no-fail] [--only ${GROUPS.join(',')}] [--rounds N] [--seconds S] [--connections N]`;
@@ -176,6 +178,7 @@ async function main(): Promise<number> {
     if (only.has('memory')) await scenario('memory', () => memoryScenario(settings, quick ? QUICK_MEMORY_KEYS : 1_000_000));
     if (only.has('redis')) await scenario('redis', () => redisOutageScenario(settings));
     if (iris && only.has('mix')) await scenario('mix', () => mixScenario(iris, settings));
+    if (only.has('kv')) await scenario('kv', () => kvLoadScenario(settings));
   } finally {
     await embedded?.stop();
   }

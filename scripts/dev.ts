@@ -82,7 +82,7 @@ async function main() {
   }
 
   // The local server: webhooks may go to receivers on this machine (http://127.0.0.1:<port>), never in production.
-  const services = await createServices({ config, db, local: !config.production });
+  const services = await createServices({ config, db, loopbackWebhooks: !config.production });
   const server = await startLocalServer({
     apiDir: fileURLToPath(new URL('../api', import.meta.url)),
     services,

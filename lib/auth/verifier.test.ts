@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createTieredCache } from '../cache/index.js';
+import { CACHE_POLICIES, createTieredCache, type TieredCache } from '../cache/index.js';
 import type { Db, RpcArgs } from '../db/types.js';
 import { sha256HexSync } from './api-key.js';
-import { createKeyVerifier } from './verifier.js';
+import { authCacheKey, createKeyVerifier } from './verifier.js';
 
 const known = sha256HexSync('iris_sk_known')!;
 
@@ -24,8 +24,18 @@ function keyDb() {
 
 function setup() {
   const { db, calls } = keyDb();
-  const verifier = createKeyVerifier({ db, cache: createTieredCache({ kv: null }) });
-  return { verifier, calls };
+  const cache = createTieredCache({ kv: null });
+  const verifier = createKeyVerifier({ db, cache });
+  return { verifier, calls, cache };
+}
+
+/**
+ * Makes the cache entry of `victimHash` hold the lookup cached for `known`, as
+ * a collision of the 64-bit cache-key hash would: both keys' hashes then select
+ * the same entry.
+ */
+async function collide(cache: TieredCache, victimHash: string, cachedValue: string): Promise<void> {
+  await cache.getOrCompute(authCacheKey(victimHash), async () => cachedValue, { policy: CACHE_POLICIES.auth });
 }
 
 describe('the key verifier', () => {
@@ -72,5 +82,29 @@ describe('the key verifier', () => {
     const project = (await verifier.verify(known))!;
     expect(Object.isFrozen(project)).toBe(true);
     expect(Object.isFrozen(project.settings)).toBe(true);
+  });
+
+  it("never hands out a cached project for another key whose hash shares its cache entry: the full hash is compared", async () => {
+    const { verifier, calls, cache } = setup();
+    await verifier.verify(known);
+    const cachedForKnown = JSON.stringify({ project: await verifier.verify(known), keyHash: known });
+    const other = sha256HexSync('iris_sk_other')!;
+    await collide(cache, other, cachedForKnown);
+    // peek (the synchronous path) and verify (through the cache) both see the entry and both refuse it.
+    expect(verifier.peek(other)).toBeUndefined();
+    const before = calls();
+    expect(await verifier.verify(other)).toBeNull();
+    // The database was asked instead, and said the other key is unknown.
+    expect(calls()).toBe(before + 1);
+    // The entry's own key still gets its project.
+    expect(await verifier.verify(known)).toMatchObject({ id: 'project-1' });
+  });
+
+  it('ignores a cached lookup that does not hold the key hash (an older entry format)', async () => {
+    const { verifier, calls, cache } = setup();
+    await collide(cache, known, JSON.stringify({ id: 'project-1', name: 'one', settings: {}, keyId: 'key-1' }));
+    expect(verifier.peek(known)).toBeUndefined();
+    expect(await verifier.verify(known)).toMatchObject({ id: 'project-1' });
+    expect(calls()).toBe(1);
   });
 });

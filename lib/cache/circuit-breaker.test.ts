@@ -116,9 +116,48 @@ describe('createCircuitBreaker', () => {
     expect(breaker.state).toBe('open');
   });
 
+  it('never opens on slow calls in a row: each one is an answer, which ends a run of failures', () => {
+    const { breaker, fail } = setup({ minCallsForRatio: 1_000 });
+    for (let i = 0; i < 100; i++) {
+      fail(2);
+      breaker.tryAcquire();
+      breaker.slow();
+    }
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('opens when nearly every call of a window is slow, and not when some are', () => {
+    const some = setup({ failureThreshold: 100, slowCallRatio: 0.9, minCallsForRatio: 20 });
+    for (let i = 0; i < 40; i++) {
+      some.breaker.tryAcquire();
+      if (i % 3 === 0) some.breaker.success();
+      else some.breaker.slow();
+    }
+    expect(some.breaker.state).toBe('closed');
+    const nearlyAll = setup({ failureThreshold: 100, slowCallRatio: 0.9, minCallsForRatio: 20 });
+    for (let i = 0; i < 19; i++) {
+      nearlyAll.breaker.tryAcquire();
+      nearlyAll.breaker.slow();
+    }
+    expect(nearlyAll.breaker.state).toBe('closed');
+    nearlyAll.breaker.tryAcquire();
+    nearlyAll.breaker.slow();
+    expect(nearlyAll.breaker.state).toBe('open');
+  });
+
+  it('closes a half-open circuit on a slow probe: it was answered', () => {
+    const { clock, breaker, fail } = setup();
+    fail(3);
+    clock.advance(1000);
+    expect(breaker.tryAcquire()).toBe(true);
+    breaker.slow();
+    expect(breaker.state).toBe('closed');
+  });
+
   it('refuses invalid options, naming them', () => {
     expect(() => createCircuitBreaker({ failureThreshold: 0 })).toThrow(/failureThreshold/);
     expect(() => createCircuitBreaker({ failureRatio: 1.5 })).toThrow(/failureRatio/);
+    expect(() => createCircuitBreaker({ slowCallRatio: 0 })).toThrow(/slowCallRatio/);
     expect(() => createCircuitBreaker({ cooldownMs: -1 })).toThrow(/cooldownMs/);
   });
 

@@ -1,9 +1,19 @@
 /**
  * A circuit breaker for calls to a dependency (the KV store, the database).
  *
- * closed ─(N consecutive failures, or failure ratio over a window)→ open
+ * closed ─(N consecutive failures, or failure ratio, or slow-call ratio over a window)→ open
  * open ─(cooldownMs elapsed, on the next `tryAcquire`)→ half-open
- * half-open ─(the one probe succeeds)→ closed; ─(the probe fails)→ open again
+ * half-open ─(the one probe is answered)→ closed; ─(the probe fails)→ open again
+ *
+ * A failure is a call the dependency did not answer (an error, or no answer
+ * at all). A slow call is one it answered, later than the caller could wait
+ * (`slow()`): on its own it says the dependency is up, so it never counts
+ * towards the run of consecutive failures; only when nearly every call of a
+ * window is slow (`slowCallRatio`) is the dependency too slow to be worth
+ * calling, and the circuit opens. This is the slow-call rate of
+ * resilience4j's breaker: under load a healthy Redis answers some calls late
+ * (the caller's event loop is busy, sockets queue), and opening the circuit
+ * then would only send every cache miss to the database (issue 11).
  *
  * While open, `tryAcquire()` returns false and the caller skips the dependency.
  * In half-open exactly one caller gets `true` (the probe); the others are
@@ -25,7 +35,14 @@ export interface CircuitBreakerOptions {
    */
   failureRatio?: number;
   /**
-   * Calls a window must hold before `failureRatio` is applied.
+   * Share of slow calls (answered, but later than the caller waited) in the
+   * current window that opens the circuit, in (0, 1]; only once the window
+   * holds `minCallsForRatio` calls.
+   * @default 0.9
+   */
+  slowCallRatio?: number;
+  /**
+   * Calls a window must hold before `failureRatio` and `slowCallRatio` are applied.
    * @default 20
    */
   minCallsForRatio?: number;
@@ -57,8 +74,14 @@ export interface CircuitBreaker {
   tryAcquire(): boolean;
   /** Reports that an acquired call succeeded. */
   success(): void;
-  /** Reports that an acquired call failed (error or timeout). */
+  /** Reports that an acquired call failed: an error, or no answer at all. */
   failure(): void;
+  /**
+   * Reports that an acquired call was answered, but later than the caller
+   * could wait: the dependency is up and slow. Closes a half-open circuit like
+   * a success; opens a closed one only through `slowCallRatio`.
+   */
+  slow(): void;
   /**
    * Reports that an acquired call ended without saying anything about the
    * dependency (it was cancelled before it was sent, say): it counts for
@@ -80,6 +103,7 @@ const positiveInt = (n: number) => Number.isSafeInteger(n) && n > 0;
 export function createCircuitBreaker(options: CircuitBreakerOptions = {}): CircuitBreaker {
   const failureThreshold = check('failureThreshold', options.failureThreshold ?? 5, positiveInt);
   const failureRatio = check('failureRatio', options.failureRatio ?? 0.5, (n) => n > 0 && n <= 1);
+  const slowCallRatio = check('slowCallRatio', options.slowCallRatio ?? 0.9, (n) => n > 0 && n <= 1);
   const minCalls = check('minCallsForRatio', options.minCallsForRatio ?? 20, positiveInt);
   const windowMs = check('windowMs', options.windowMs ?? 10_000, positiveInt);
   const cooldownMs = check('cooldownMs', options.cooldownMs ?? 5_000, (n) => Number.isFinite(n) && n >= 0);
@@ -91,6 +115,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   let windowStart = now();
   let calls = 0;
   let failures = 0;
+  let slowCalls = 0;
   let openedAt = 0;
   let probeInFlight = false;
 
@@ -103,6 +128,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
       consecutive = 0;
       calls = 0;
       failures = 0;
+      slowCalls = 0;
       windowStart = now();
     }
     try {
@@ -118,21 +144,25 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
       windowStart = t;
       calls = 0;
       failures = 0;
+      slowCalls = 0;
     }
   }
 
   /** Counts one acquired call's result; a half-open probe decides the state alone. */
-  function settle(ok: boolean): void {
+  function settle(outcome: 'ok' | 'slow' | 'failed'): void {
     if (state === 'half-open') {
       probeInFlight = false;
-      transition(ok ? 'closed' : 'open');
+      transition(outcome === 'failed' ? 'open' : 'closed');
       return;
     }
     if (state !== 'closed') return; // a call from before the circuit opened
     roll();
     calls += 1;
-    if (ok) {
+    if (outcome !== 'failed') {
+      // An answer, even a late one, ends a run of unanswered calls.
       consecutive = 0;
+      if (outcome === 'slow') slowCalls += 1;
+      if (calls >= minCalls && slowCalls / calls >= slowCallRatio) transition('open');
       return;
     }
     failures += 1;
@@ -156,8 +186,9 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
       return true;
     },
 
-    success: () => settle(true),
-    failure: () => settle(false),
+    success: () => settle('ok'),
+    failure: () => settle('failed'),
+    slow: () => settle('slow'),
     abandon() {
       if (state === 'half-open') probeInFlight = false;
     },

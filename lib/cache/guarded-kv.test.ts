@@ -3,7 +3,7 @@ import { createMemoryKv, KvError, type KvStore } from '../kv/index.js';
 import { createCircuitBreaker } from './circuit-breaker.js';
 import { createGuardedKv } from './guarded-kv.js';
 import type { CacheEvent } from './observer.js';
-import { createChaosKv, createManualClock } from './testing.js';
+import { createChaosKv, createManualClock, createManualTimers, deferred, settle, type Deferred } from './testing.js';
 
 function setup(store?: KvStore) {
   const clock = createManualClock();
@@ -82,5 +82,75 @@ describe('createGuardedKv', () => {
     clock.advance(1000);
     expect(await kv.get('a')).toEqual({ ok: true, value: null });
     expect(breaker.state).toBe('closed');
+  });
+
+  describe('an answer after the budget', () => {
+    /** A store whose every `get` waits for the test to answer it, behind a guard whose timers the test fires. */
+    function slowSetup() {
+      const clock = createManualClock();
+      const timers = createManualTimers();
+      const answers: Deferred<string | null>[] = [];
+      const store: KvStore = {
+        ...createMemoryKv({ now: clock.now }),
+        get: () => {
+          const answer = deferred<string | null>();
+          answers.push(answer);
+          return answer.promise;
+        },
+      };
+      const breaker = createCircuitBreaker({ failureThreshold: 5, minCallsForRatio: 1_000, cooldownMs: 1000, now: clock.now });
+      const events: CacheEvent[] = [];
+      const kv = createGuardedKv({ kv: store, timeoutMs: 50, answerDeadlineMs: 1_000, schedule: timers.schedule, breaker, observer: { record: (e) => events.push(e) } });
+      /** One call: the budget runs out (its timer fired), then the store answers with `answer`, or never. */
+      async function callGivenUpOn(answer: 'late' | 'error' | 'never') {
+        const outcome = kv.get('k');
+        await settle();
+        timers.fire(50);
+        await settle();
+        expect(await outcome).toEqual({ ok: false, reason: 'timeout' });
+        const pending = answers.at(-1)!;
+        if (answer === 'late') pending.resolve('v');
+        else if (answer === 'error') pending.reject(new KvError('get', 'error', 'refused'));
+        else timers.fire();
+        await settle();
+      }
+      return { kv, breaker, timers, events, answers, callGivenUpOn };
+    }
+
+    it('is a slow call, not a failure: the caller stops waiting, the circuit stays closed however many there are', async () => {
+      const { breaker, events, timers, callGivenUpOn } = slowSetup();
+      for (let i = 0; i < 50; i++) await callGivenUpOn('late');
+      expect(breaker.state).toBe('closed');
+      expect(events.filter((e) => e.type === 'kvError')).toHaveLength(50);
+      // Every answer cancelled its deadline.
+      expect(timers.pending).toBe(0);
+    });
+
+    it('opens the circuit when the answers do not come by the deadline, or are errors', async () => {
+      const silent = slowSetup();
+      for (let i = 0; i < 4; i++) await silent.callGivenUpOn('never');
+      expect(silent.breaker.state).toBe('closed');
+      await silent.callGivenUpOn('never');
+      expect(silent.breaker.state).toBe('open');
+      const failing = slowSetup();
+      for (let i = 0; i < 5; i++) await failing.callGivenUpOn('error');
+      expect(failing.breaker.state).toBe('open');
+    });
+
+    it('takes an answer that arrived before the budget ran out, even when its timer fires first', async () => {
+      const { kv, timers, answers, breaker } = slowSetup();
+      const outcome = kv.get('k');
+      await settle();
+      // The answer is in, but unread, when the budget's timer fires: one more turn of the loop reads it.
+      timers.fire(50);
+      answers[0]!.resolve('v');
+      expect(await outcome).toEqual({ ok: true, value: 'v' });
+      expect(breaker.state).toBe('closed');
+    });
+
+    it('refuses an answer deadline shorter than the budget, naming it', () => {
+      const breaker = createCircuitBreaker();
+      expect(() => createGuardedKv({ kv: createMemoryKv(), timeoutMs: 50, answerDeadlineMs: 10, breaker, observer: { record: () => {} } })).toThrow(/answerDeadlineMs/);
+    });
   });
 });

@@ -1,5 +1,6 @@
 export {
   createTieredCache,
+  KV_BUDGET_DEFAULTS,
   type CacheResult,
   type CacheTimings,
   type FleetLockOptions,

@@ -10,6 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { laneOf, laneValue, nearestRank } from '../analytics/index.js';
+import { EXPECTED_MIGRATIONS } from './manifest.js';
 import { rejection } from './testing.js';
 import type { Db, Json, RpcName, RunInput, SqlDb, Timestamp, Uuid } from './types.js';
 
@@ -703,6 +704,18 @@ export function runDbContract(name: string, makeDb: () => Promise<Db>): void {
         expect(await db.rpc('list_reflexions', { p_project_id: a, p_expert_id: null, p_limit: 100, ...nullCursor })).toHaveLength(1);
         expect(await db.rpc('list_reports', { p_project_id: a, p_limit: 100, ...nullCursor })).toHaveLength(1);
         expect(await db.rpc('list_api_keys', { p_project_id: a })).toEqual([expect.objectContaining({ project_id: a })]);
+      });
+    });
+
+    describe('operations', () => {
+      it('lists the applied migrations, every file this build expects among them, for the health check', async () => {
+        const rows = await db.rpc('iris_applied_migrations', {});
+        const names = new Set(rows.map((row) => row.name));
+        for (const name of EXPECTED_MIGRATIONS) expect(names.has(name), name).toBe(true);
+        for (const row of rows) {
+          expect(['iris', 'supabase']).toContain(row.source);
+          if (row.source === 'iris') expect(row.applied_at).toMatch(ISO_UTC);
+        }
       });
     });
 

@@ -13,9 +13,9 @@ export async function createDb(config: DbConfig): Promise<Db> {
     }
     case 'postgres': {
       const { createPostgresDb } = await import('./postgres.js');
-      const { url, poolMax, connectTimeoutMs, statementTimeoutMs } = config;
+      const { url, poolMax, connectTimeoutMs, statementTimeoutMs, pooler } = config;
       // Unset (a hand-built config), each adapter applies its own default, the same as the environment's.
-      return createPostgresDb({ url, poolMax, connectTimeoutMs, statementTimeoutMs });
+      return createPostgresDb({ url, poolMax, connectTimeoutMs, statementTimeoutMs, pooler });
     }
     case 'pglite': {
       const { createPgliteDb } = await import('./pglite.js');

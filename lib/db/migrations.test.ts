@@ -2,6 +2,7 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EXPECTED_MIGRATIONS } from './manifest.js';
 import { defaultMigrationsDir, migrate, MigrationError, readMigrations } from './migrations.js';
 import { createPgliteDb } from './pglite.js';
 import type { SqlDb } from './types.js';
@@ -32,6 +33,12 @@ async function tableExists(db: SqlDb, name: string): Promise<boolean> {
 afterEach(async () => {
   await Promise.all(open.splice(0).map((db) => db.close()));
   await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+describe('the migration manifest', () => {
+  it('lists every migration file in the manifest, in order (add a new file to lib/db/manifest.ts too)', async () => {
+    expect([...EXPECTED_MIGRATIONS]).toEqual((await readMigrations()).map((f) => f.name));
+  });
 });
 
 describe('migrate', () => {

@@ -5,6 +5,20 @@
  * reconnect delay. An RPC whose `signal` aborts leaves the pool's queue at
  * once when it was not sent yet (`mayHaveCommitted: false`).
  *
+ * Behind a transaction-mode pooler (`pooler: 'transaction'`: PgBouncer,
+ * Supabase's port 6543) a client holds a server connection for one
+ * transaction only, so three things change (README, "Behind a pooler"):
+ * - no named prepared statements (`prepare: false`): one prepared on one
+ *   server connection does not exist on the next (PgBouncer before 1.21);
+ * - one query in flight per connection: postgres.js sends a parameterised
+ *   unnamed statement in two steps (Parse, Describe and Flush, then Bind,
+ *   Execute and Sync), and one pipelined behind another query was written
+ *   before that query's transaction ended; PgBouncer (1.18) then released
+ *   the server connection under it ("got packet from server when not
+ *   linked") and the client waited forever;
+ * - no `statement_timeout` startup parameter, which PgBouncer refuses
+ *   (`08P01 unsupported startup parameter`): set the timeout on the role.
+ *
  * Node-only adapter module (TCP sockets).
  */
 import postgres from 'postgres';
@@ -21,11 +35,19 @@ export interface PostgresDbOptions {
    */
   poolMax?: number;
   /**
-   * Use named prepared statements. Turn off behind a transaction-mode pooler
+   * Use named prepared statements. Off behind a transaction-mode pooler
    * (Supabase's port 6543, PgBouncer < 1.21), which cannot keep them.
-   * @default true
+   * @default true, or false with `pooler: 'transaction'`
    */
   prepare?: boolean;
+  /**
+   * `transaction` when `url` is a transaction-mode pooler: no prepared
+   * statements, one query in flight per connection, and no statement timeout
+   * sent at start-up (`statementTimeoutMs` must then be null; set it on the
+   * role instead: `alter role … set statement_timeout = '1s'`).
+   * @default null (a direct connection, or a session-mode pooler)
+   */
+  pooler?: 'transaction' | null;
   /**
    * Close a connection after it has been idle this long (serverless instances freeze; their sockets should not linger).
    * @default 30_000
@@ -102,13 +124,22 @@ const wasSent = (query: object) => (query as { state?: unknown }).state != null;
  * const db = createPostgresDb({ url: process.env.DATABASE_URL!, poolMax: 5 });
  */
 export function createPostgresDb(options: PostgresDbOptions): SqlDb {
-  const prepare = options.prepare ?? true;
-  const statementTimeoutMs = options.statementTimeoutMs === undefined ? 1_000 : options.statementTimeoutMs;
+  const pooled = options.pooler === 'transaction';
+  const prepare = options.prepare ?? !pooled;
+  const statementTimeoutMs = options.statementTimeoutMs === undefined ? (pooled ? null : 1_000) : options.statementTimeoutMs;
+  if (pooled && statementTimeoutMs !== null) {
+    throw new RangeError(
+      "PostgresDbOptions.statementTimeoutMs must be null with pooler: 'transaction': the pooler refuses it as a startup parameter; set statement_timeout on the role",
+    );
+  }
   const maxReconnectDelayS = (options.maxReconnectDelayMs ?? 500) / 1000;
   const pool = (statementTimeout: number | null) =>
     postgres(options.url, {
       max: options.poolMax ?? 10,
       prepare,
+      // Not in postgres.js's typings: how many queries may queue behind the one a connection runs. 0: none,
+      // so a query is written only once the previous one's transaction has ended (its ReadyForQuery).
+      ...(pooled ? ({ max_pipeline: 0 } as object) : {}),
       idle_timeout: (options.idleTimeoutMs ?? 30_000) / 1000,
       connect_timeout: (options.connectTimeoutMs ?? 1_000) / 1000,
       // postgres.js's own curve (3^n / 100 s, jittered), capped.

@@ -60,6 +60,7 @@ const RPC_NAMES: Record<RpcName, true> = {
   record_webhook_attempt: true,
   webhook_backlog: true,
   delete_expired_webhook_events: true,
+  iris_applied_migrations: true,
 };
 
 /** jsonb parameters: always sent as JSON text, even when the value is a JSON string or number. */

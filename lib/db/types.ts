@@ -526,6 +526,18 @@ export interface RpcMap {
   webhook_backlog: { args: { p_now: Timestamp }; row: { due: number; waiting: number; next_due_at: Timestamp | null } };
   /** Deletes up to p_limit events older than 90 days (with their deliveries); returns how many. */
   delete_expired_webhook_events: { args: { p_limit: number }; row: { deleted: number } };
+  /** The migration files the database records as applied, by each tracker it has (0006_operations); the detailed health check's round trip. */
+  iris_applied_migrations: { args: Record<string, never>; row: AppliedMigrationRow };
+}
+
+/** One migration file a tracker records as applied. */
+export interface AppliedMigrationRow {
+  /** The file name, `0001_schema.sql`. */
+  name: string;
+  /** When `npm run db:migrate` applied it; null from the Supabase CLI's tracker, which keeps no time. */
+  applied_at: Timestamp | null;
+  /** `iris`: public.iris_schema_migrations; `supabase`: supabase_migrations.schema_migrations. */
+  source: 'iris' | 'supabase';
 }
 
 /** A webhook endpoint as the API shows it: never its secret. */

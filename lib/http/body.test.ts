@@ -50,6 +50,19 @@ describe('readJsonBody', () => {
     expect((await failure(readJsonBody(post(new Uint8Array([0x7b, 0xff, 0x7d]))))).code).toBe('invalid_utf8');
   });
 
+  it('answers 400 request_aborted, not a server error, when the body stream fails mid-way (an aborted upload)', async () => {
+    for (const read of [readJsonBody, readOptionalJsonBody]) {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"expertId":'));
+          controller.error(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+        },
+      });
+      const error = await failure(read(post(body)));
+      expect([error.status, error.code]).toEqual([400, 'request_aborted']);
+    }
+  });
+
   it('answers 400 for nesting deeper than the limit without parsing it', async () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
     expect((await failure(readJsonBody(post(deep)))).code).toBe('json_too_deep');

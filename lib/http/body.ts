@@ -1,4 +1,4 @@
-import { badRequest, payloadTooLarge, unsupportedMediaType } from '../errors.js';
+import { badRequest, payloadTooLarge, requestAborted, unsupportedMediaType } from '../errors.js';
 
 /** Limits applied to every JSON request body before it reaches a schema. */
 export interface JsonBodyOptions {
@@ -18,7 +18,8 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * on: 415 for a non-JSON content type, 413 for a body over `maxBytes` (from
  * `Content-Length` before reading, and again while streaming, so a lying or
  * chunked request cannot get past it), 400 for invalid UTF-8, nesting deeper
- * than `maxDepth`, or malformed JSON.
+ * than `maxDepth`, or malformed JSON. A body whose stream fails (the client
+ * aborted its upload) is a 400 `request_aborted`, never a 5xx.
  */
 export async function readJsonBody(request: Request, options: JsonBodyOptions = {}): Promise<unknown> {
   if (!isJsonType(request)) throw unsupportedMediaType();
@@ -92,7 +93,15 @@ async function readLimited(request: Request, maxBytes: number): Promise<Uint8Arr
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      // The body comes from the client: a stream that fails mid-way is a client that went away (or stalled past
+      // the server's request timeout), not a server error (issue 11: aborted uploads were logged and counted as 500s).
+      throw requestAborted();
+    }
+    const { done, value } = chunk;
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {

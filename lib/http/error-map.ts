@@ -89,6 +89,23 @@ export function toHttpError(error: unknown, method = 'GET'): MappedError {
   return { http: internalError(), log: 'error' };
 }
 
+/**
+ * The fields a log line may carry about `error`, never a value a client sent:
+ * a database error is logged by the function and the SQLSTATE, with its
+ * message only when the database gave no answer (then the message is the
+ * driver's: a refused connection, a timeout). An answer's message is
+ * Postgres's, which quotes the values it refused (`invalid input syntax for
+ * type uuid: "…"`, a `raise` with the value in it): issue 11 found rejected
+ * values logged verbatim at error level.
+ */
+export function loggableError(error: unknown): Record<string, unknown> {
+  if (error instanceof DbError) {
+    return error.unavailable ? { fn: error.fn, sqlState: error.sqlState, error } : { fn: error.fn, sqlState: error.sqlState, errorName: error.name };
+  }
+  if (error instanceof HttpError && error.cause instanceof DbError) return { ...loggableError(error.cause), code: error.code };
+  return { error };
+}
+
 /** A call refused because the database is known to be down is not logged: the circuit logged the change. */
 const logUnavailable = (error: DbError): ErrorLogLevel => (error.sqlState === 'circuit_open' ? false : 'error');
 

@@ -17,5 +17,5 @@ export {
   type RouteHandler,
   type WebHandler,
 } from './route.js';
-export { isDataError, isOutage, toHttpError, type DatabaseUnavailableDetails, type ErrorLogLevel, type MappedError } from './error-map.js';
+export { isDataError, isOutage, loggableError, toHttpError, type DatabaseUnavailableDetails, type ErrorLogLevel, type MappedError } from './error-map.js';
 export { toIssues, validate, queryObject, type ValidationIssue } from './validate.js';

@@ -7,11 +7,10 @@ import {
   timingSafeEqualString,
   type ProjectContext,
 } from '../auth/index.js';
-import { DbError } from '../db/errors.js';
 import { HttpError, internalError, methodNotAllowed, notFound, serviceUnavailable, unauthorized } from '../errors.js';
 import { clientIp, rateLimitHeaders, ruleForIp, ruleForKey, type RateLimitDecision, type RateLimitRule } from '../rate-limit/index.js';
 import { getServices, startedServices, type Services } from '../services.js';
-import { toHttpError } from './error-map.js';
+import { loggableError, toHttpError } from './error-map.js';
 import { appendVary, corsHeaders, NO_STORE, requestIdFrom, SECURITY_HEADERS } from './headers.js';
 import { json, respond } from './respond.js';
 
@@ -272,10 +271,17 @@ function admit(c: RouteContext, rule: RateLimitRule, decision: RateLimitDecision
   metrics.rateLimitDecision(decision.allowed ? 'allowed' : 'limited', decision.reason);
   const at = now();
   if (!decision.allowed) {
-    const resetS = Math.max(1, Math.ceil((decision.resetAtMs - at) / 1000));
-    throw new HttpError(429, 'rate_limited', `The ${rule.name} limit of ${rule.limit} requests per ${rule.windowMs / 1000} s is used up; it resets in ${resetS} s.`, {
-      details: { limit: rule.name, limitPerWindow: rule.limit, windowS: rule.windowMs / 1000, resetAt: new Date(decision.resetAtMs).toISOString() },
-      headers: rateLimitHeaders(decision, at),
+    const headers = rateLimitHeaders(decision, at);
+    const retryAtMs = decision.retryAtMs ?? decision.resetAtMs;
+    throw new HttpError(429, 'rate_limited', `The ${rule.name} limit of ${rule.limit} requests per ${rule.windowMs / 1000} s is used up; a request will pass again in ${headers['Retry-After']} s.`, {
+      details: {
+        limit: rule.name,
+        limitPerWindow: rule.limit,
+        windowS: rule.windowMs / 1000,
+        resetAt: new Date(decision.resetAtMs).toISOString(),
+        retryAt: new Date(retryAtMs).toISOString(),
+      },
+      headers,
     });
   }
   rateLimitHeaders(decision, at, c.get('responseHeaders'));
@@ -364,10 +370,8 @@ function renderError(error: unknown, c: RouteContext): Response {
   const requestId = c.get('requestId') ?? crypto.randomUUID();
   if (log) {
     const logger = c.get('services')?.log;
-    const fields: Record<string, unknown> = { requestId, route: c.req.routePath, method: c.req.method, status: http.status };
-    // A value the database refused is logged by where it failed, never by what the client sent.
-    if (log === 'warn' && error instanceof DbError) Object.assign(fields, { fn: error.fn, sqlState: error.sqlState });
-    else fields.error = error;
+    // Where it failed, never what the client sent (loggableError).
+    const fields: Record<string, unknown> = { requestId, route: c.req.routePath, method: c.req.method, status: http.status, ...loggableError(error) };
     if (logger) logger[log]('request failed', fields);
     else console.error(JSON.stringify({ level: log, message: 'request failed', requestId, status: http.status }));
   }

@@ -81,7 +81,8 @@ export function targetHeaders(apiKey: string, vercelBypassSecret: string | null 
 /**
  * Headers that make Iris skip its cache read (`X-Cache: BYPASS`): the server
  * honours `X-Iris-Cache-Bypass` only when it equals its admin token (any value
- * on the local server), plus `Cache-Control: no-cache` for caches in between.
+ * on a server built with `local: true`; anything else is a 403), plus
+ * `Cache-Control: no-cache` for caches in between.
  * @throws TargetError when a remote target has no admin token.
  */
 export function cacheBypassHeaders(target: Target): Record<string, string> {

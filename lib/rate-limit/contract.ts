@@ -9,6 +9,8 @@ export interface RateLimiterContractSubject {
   windowMs: number;
   /** Brings the clock to at least 5 s before the end of a `windowMs` window (memory: moves it; Redis: waits). */
   alignToWindow(windowMs: number): Promise<void>;
+  /** The limiter's clock, when it is not the real one. @default Date.now */
+  now?: () => number;
 }
 
 /** Waits (real clock) until at least 5 s remain in the current fixed window. */
@@ -60,6 +62,25 @@ export function runRateLimiterContract(name: string, make: () => Promise<RateLim
       expect((await limiter.check(rule, a)).allowed).toBe(false);
       expect((await limiter.check(rule, id())).allowed).toBe(true);
       expect((await limiter.check({ ...rule, name: 'write' }, a)).allowed).toBe(true);
+    });
+
+    it('lets the next request through once the refusal\'s retryAtMs has come, and no earlier than its window ends', async () => {
+      const subject = await make();
+      const rule: RateLimitRule = { name: 'ip', limit: 3, windowMs: subject.windowMs };
+      // Four requests in a row, refused on the fourth; on a real clock they may straddle a window boundary, then again.
+      let who = id();
+      let refused: Awaited<ReturnType<RateLimiter['check']>> | undefined;
+      for (let attempt = 0; attempt < 5 && refused === undefined; attempt++) {
+        who = id();
+        const decisions = [];
+        for (let i = 0; i < 4; i++) decisions.push(await subject.limiter.check(rule, who));
+        if (decisions.slice(0, 3).every((d) => d.allowed) && !decisions[3]!.allowed) refused = decisions[3];
+      }
+      expect(refused).toBeDefined();
+      expect(refused!.retryAtMs).toBeGreaterThanOrEqual(refused!.resetAtMs);
+      // Wait exactly until then (the subject's clock, or real time), then ask again.
+      await subject.elapse(Math.max(0, refused!.retryAtMs! - (subject.now?.() ?? Date.now())));
+      expect((await subject.limiter.check(rule, who)).allowed).toBe(true);
     });
 
     it('lets requests through again once the window has slid past them', async () => {

@@ -17,6 +17,34 @@ interface Windows {
   previous: number;
 }
 
+/** Requests the sliding window counts at `at`: the previous window's, weighted by how much of it still overlaps, plus the current's. */
+function usedAt(at: number, windowMs: number, previous: number, current: number): number {
+  return Math.floor(previous * (1 - (at % windowMs) / windowMs)) + current;
+}
+
+/**
+ * The first millisecond at which a request would pass, for an identifier
+ * refused now that makes no request meanwhile (a refused request counts
+ * nothing). Within this window the weighted previous count only falls, so it
+ * passes once `floor(previous * (W - o) / W) + current < limit`, that is at
+ * offset `o = floor(W * (previous + current - limit) / previous) + 1`; when
+ * the current window alone is full, in the next window, where the current
+ * count becomes the previous one and the same reasoning applies. Integer
+ * arithmetic: exact, and the same comparison `checkNow` makes.
+ */
+function retryAt(entry: Windows, rule: RateLimitRule): number {
+  const { windowMs, limit } = rule;
+  const start = entry.window * windowMs;
+  const firstPassing = (from: number, previous: number, current: number): number | null => {
+    if (current >= limit) return null;
+    let offset = previous === 0 ? 0 : Math.max(0, Math.floor((windowMs * (previous + current - limit)) / previous) + 1);
+    // Guards the closed form against the check's floating point; never more than a step or two.
+    while (offset < windowMs && usedAt(from + offset, windowMs, previous, current) >= limit) offset += 1;
+    return offset < windowMs ? from + offset : null;
+  };
+  return firstPassing(start, entry.previous, entry.current) ?? firstPassing(start + windowMs, entry.current, 0) ?? start + 2 * windowMs;
+}
+
 /**
  * The embedded limiter: the same sliding-window approximation as
  * @upstash/ratelimit's `slidingWindow` (the previous fixed window's count,
@@ -50,10 +78,9 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
       rules.set(ruleKey, entry);
       state.set(identifier, rules);
     }
-    const overlap = 1 - (at % rule.windowMs) / rule.windowMs;
-    const used = Math.floor(entry.previous * overlap) + entry.current;
+    const used = usedAt(at, rule.windowMs, entry.previous, entry.current);
     const resetAtMs = (window + 1) * rule.windowMs;
-    if (used >= rule.limit) return { allowed: false, reason: 'limit', limit: rule.limit, remaining: 0, resetAtMs };
+    if (used >= rule.limit) return { allowed: false, reason: 'limit', limit: rule.limit, remaining: 0, resetAtMs, retryAtMs: retryAt(entry, rule) };
     entry.current += 1;
     return { allowed: true, reason: 'ok', limit: rule.limit, remaining: Math.max(0, rule.limit - used - 1), resetAtMs };
   }

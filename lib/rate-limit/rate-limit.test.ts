@@ -33,6 +33,9 @@ describe('rateLimitHeaders', () => {
     const base = { limit: 10, remaining: 0, resetAtMs: 61_000, pending: Promise.resolve() };
     const refused = rateLimitHeaders({ ...base, allowed: false, reason: 'limit' }, 1_000);
     expect(refused).toMatchObject({ 'RateLimit-Limit': '10', 'RateLimit-Remaining': '0', 'RateLimit-Reset': '60', 'Retry-After': '60', 'X-RateLimit-Reset': '61' });
+    // A refusal that says when a request will pass: later than the window's end, with a sliding window.
+    const later = rateLimitHeaders({ ...base, allowed: false, reason: 'limit', retryAtMs: 61_001 }, 1_000);
+    expect(later).toMatchObject({ 'RateLimit-Reset': '61', 'Retry-After': '61', 'X-RateLimit-Reset': '62' });
     const allowed = rateLimitHeaders({ ...base, remaining: 4, allowed: true, reason: 'ok' }, 1_000);
     expect(allowed['Retry-After']).toBeUndefined();
     expect(allowed['X-RateLimit-Remaining']).toBe('4');

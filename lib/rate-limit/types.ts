@@ -29,6 +29,14 @@ export interface RateLimitDecision {
   remaining: number;
   /** When the current window ends, epoch ms. */
   resetAtMs: number;
+  /**
+   * On a refusal: when a request of this identifier will pass again, epoch ms,
+   * if it makes none meanwhile. With a sliding window that is not the end of
+   * the window: right after it, the previous window still counts almost in
+   * full (issue 11: after waiting until the window reset, 4 of 20 reads passed).
+   * Absent on allowed requests.
+   */
+  retryAtMs?: number;
   /** Work the limiter still does after deciding (for example multi-region sync); hand it to `waitUntil`. Absent when there is none. */
   pending?: Promise<unknown>;
 }

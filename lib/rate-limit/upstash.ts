@@ -51,7 +51,7 @@ export function createUpstashRateLimiter(options: UpstashRateLimiterOptions): Ra
       try {
         const result = await limiterFor(rule).limit(identifier);
         const reason = result.reason === 'timeout' ? 'timeout' : result.reason === 'cacheBlock' ? 'cache_block' : result.success ? 'ok' : 'limit';
-        return {
+        const decision: RateLimitDecision = {
           allowed: result.success,
           reason,
           limit: result.limit,
@@ -59,6 +59,11 @@ export function createUpstashRateLimiter(options: UpstashRateLimiterOptions): Ra
           resetAtMs: result.reset,
           pending: result.pending,
         };
+        // The store does not say how full each window is, so the bound that always holds: a refused request
+        // counted nothing, so the current window holds at most `limit`, and 1 ms into the next one the
+        // weighted count is below it. (Earlier may pass too; this one surely does.)
+        if (!result.success) decision.retryAtMs = result.reset + 1;
+        return decision;
       } catch {
         // Redis failed outright: let the request through, and say so.
         return {

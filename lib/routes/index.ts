@@ -1,6 +1,6 @@
 export { adminKeyRevokeRoute, adminKeyRotateRoute, adminKeysRoute, adminProjectsRoute } from './admin.js';
 export { expertsRoute, expertUsageRoute } from './experts.js';
-export { healthRoute } from './health.js';
+export { detailedHealthRoute, healthRoute } from './health.js';
 export { retentionCronRoute } from './lifecycle.js';
 export { metricsRoute } from './metrics.js';
 export { overviewRoute } from './overview.js';

@@ -1,6 +1,6 @@
 import { bearerToken, secretMatches } from '../auth/index.js';
 import { notFound, unauthorized } from '../errors.js';
-import { defineRoute, json, parseQuery, type RouteContext } from '../http/index.js';
+import { defineRoute, json, loggableError, parseQuery, type RouteContext } from '../http/index.js';
 import { RetentionSweepError, sweepRetention } from '../lifecycle/index.js';
 import { EmptyBody } from '../schemas/index.js';
 
@@ -43,7 +43,7 @@ export const retentionCronRoute = defineRoute({
         if (!(error instanceof RetentionSweepError)) throw error;
         // What was deleted before the failure is committed and counted; the next sweep continues from there.
         metrics.retentionSweep('failed');
-        log.warn('retention sweep failed part way', { ...error.report, error: error.cause });
+        log.warn('retention sweep failed part way', { ...error.report, ...loggableError(error.cause) });
         throw error.cause;
       }
     },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor } from './common.js';
+import fc from 'fast-check';
+import { decodeCursor, encodeCursor, jsonObject, utf8Length } from './common.js';
 import { RunSchema } from './runs.js';
 
 describe('cursors', () => {
@@ -29,5 +30,44 @@ describe('RunSchema', () => {
     expect(RunSchema.safeParse({ ...run, errorType: 'a\u0000b' }).success).toBe(false);
     expect(RunSchema.safeParse({ ...run, latencyMs: Infinity }).success).toBe(false);
     expect(RunSchema.safeParse(JSON.parse('{"expertId":"a","model":"m","latencyMs":1,"outcome":"success","__proto__":{"x":1}}')).success).toBe(false);
+  });
+});
+
+describe('utf8Length', () => {
+  it('counts the bytes TextEncoder writes, surrogate pairs and lone surrogates included', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        expect(utf8Length(text)).toBe(new TextEncoder().encode(text).length);
+      }),
+      { numRuns: 2_000, seed: 16_384 },
+    );
+    expect(utf8Length('\ud800')).toBe(3);
+    expect(utf8Length('💥')).toBe(4);
+  });
+});
+
+describe('free-form JSON (metadata, report data, expert performance)', () => {
+  const metadata = jsonObject(16_384);
+  const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).length;
+
+  it('limits the serialised size in UTF-8 bytes, not UTF-16 units', () => {
+    const fits = { e: '💥'.repeat(4_094) };
+    const over = { e: '💥'.repeat(4_095) };
+    expect([bytes(fits), bytes(over)]).toEqual([16_384, 16_388]);
+    expect(metadata.safeParse(fits).success).toBe(true);
+    // 8,198 UTF-16 units: under the old count, half the limit.
+    expect(metadata.safeParse(over).success).toBe(false);
+    expect(metadata.safeParse({ e: 'é'.repeat(8_200) }).success).toBe(false);
+  });
+
+  it('refuses __proto__ and constructor keys at any depth, naming where they are, and takes prototype as data', () => {
+    const issues = (text: string) => {
+      const result = metadata.safeParse(JSON.parse(text));
+      return result.success ? null : result.error.issues.map((i) => i.path.join('.'));
+    };
+    expect(issues('{"__proto__":{"isAdmin":true}}')).toEqual(['__proto__']);
+    expect(issues('{"a":{"b":[1,{"constructor":{"prototype":{"x":1}}}]}}')).toEqual(['a.b.1.constructor']);
+    expect(issues('{"prototype":1,"Constructor":2,"__proto":3}')).toBeNull();
+    expect(metadata.parse(JSON.parse('{"prototype":{"x":1}}'))).toEqual({ prototype: { x: 1 } });
   });
 });

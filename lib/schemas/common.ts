@@ -24,19 +24,84 @@ export const uuid = z.uuid();
  */
 export const timestamp = z.iso.datetime({ offset: true }).refine((v) => pgTimestampMs(v) !== null, { message: TIMESTAMP_RULE });
 
-/** Any JSON value whose serialised form fits in `maxBytes`. */
-export const jsonValue = (maxBytes: number) =>
-  z.json().refine((v) => {
-    const s = JSON.stringify(v);
-    return s.length <= maxBytes && !s.includes('\\u0000');
-  }, { message: `must serialise to at most ${maxBytes} bytes of JSON without NUL characters` });
+/**
+ * Length of `text` in UTF-8 bytes, as it is sent and stored: 1 byte per code
+ * point below U+0080, 2 below U+0800, 4 for a surrogate pair, 3 otherwise
+ * (a lone surrogate too, as U+FFFD). `String.length` counts UTF-16 units, under
+ * which 16 KiB of emoji was 32 KiB of bytes (issue 11).
+ */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
 
-/** A JSON object (not an array or scalar) that fits in `maxBytes`. */
-export const jsonObject = (maxBytes: number) =>
-  z.record(z.string().max(256), z.json()).refine((v) => {
-    const s = JSON.stringify(v);
-    return s.length <= maxBytes && !s.includes('\\u0000');
-  }, { message: `must be a JSON object of at most ${maxBytes} bytes without NUL characters` });
+/**
+ * Object keys free-form JSON may not hold, at any depth: in JavaScript,
+ * assigning `__proto__` sets an object's prototype instead of a property, so
+ * zod (like most code that copies objects) dropped such a key without a word
+ * and Iris answered 201 for data it did not store (issue 11); `constructor`
+ * is the other half of the classic pollution path (`constructor.prototype`).
+ * Refused with a 422 that names where the key is, rather than stored as data a
+ * client reading it back might trip over.
+ */
+export const FORBIDDEN_JSON_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor']);
+
+/** The path to the first forbidden key in a parsed JSON value, or null. Own keys only, as JSON.parse makes them. */
+function forbiddenKeyPath(value: unknown, path: (string | number)[] = [], depth = 0): (string | number)[] | null {
+  if (value === null || typeof value !== 'object' || depth > 64) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = forbiddenKeyPath(value[i], [...path, i], depth + 1);
+      if (found) return found;
+    }
+    return null;
+  }
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_JSON_KEYS.has(key)) return [...path, key];
+    const found = forbiddenKeyPath((value as Record<string, unknown>)[key], [...path, key], depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** Free-form JSON checked before `schema` sees it: no forbidden key (which zod would silently drop), at most `maxBytes` of UTF-8 JSON, no NUL. */
+function freeFormJson<S extends z.ZodType>(schema: S, maxBytes: number, what: string) {
+  return z
+    .unknown()
+    .superRefine((value, ctx) => {
+      const path = forbiddenKeyPath(value);
+      if (path) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `the key "${String(path.at(-1))}" is not accepted in ${what}: __proto__ and constructor keys pollute prototypes in JavaScript; rename it`,
+        });
+      }
+    })
+    .pipe(schema)
+    .refine(
+      (v) => {
+        const s = JSON.stringify(v);
+        return utf8Length(s) <= maxBytes && !s.includes('\\u0000');
+      },
+      { message: `must be ${what} of at most ${maxBytes} bytes (UTF-8) of JSON without NUL characters` },
+    );
+}
+
+/** Any JSON value whose serialised form fits in `maxBytes` of UTF-8, without `__proto__` or `constructor` keys. */
+export const jsonValue = (maxBytes: number) => freeFormJson(z.json(), maxBytes, 'a JSON value');
+
+/** A JSON object (not an array or scalar) that fits in `maxBytes` of UTF-8, without `__proto__` or `constructor` keys. */
+export const jsonObject = (maxBytes: number) => freeFormJson(z.record(z.string().max(256), z.json()), maxBytes, 'a JSON object');
 
 /** `limit` query parameter for list endpoints. */
 export const limit = (max = 100, fallback = 50) => z.coerce.number().int().min(1).max(max).default(fallback);

@@ -32,6 +32,7 @@ describe('devBanner', () => {
       expect(line).not.toContain(minted.value);
     }
     expect(curls).toContain('  curl -s -H "Authorization: Bearer $IRIS_ADMIN_TOKEN" $IRIS/api/admin/projects');
+    expect(curls).toContain('  curl -s -H "Authorization: Bearer $IRIS_ADMIN_TOKEN" $IRIS/api/health/detailed');
     expect(curls).toContain('  curl -s -H "Authorization: Bearer $IRIS_KEY" -X POST $IRIS/api/iris/experts/planner/usage');
   });
 

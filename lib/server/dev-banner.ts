@@ -93,7 +93,12 @@ export function devBanner(o: DevBannerOptions): string[] {
       `       -d '{"expertId":"planner","model":"gpt-4o-mini","inputTokens":812,"outputTokens":164,"costUsd":0.0004,"latencyMs":930,"outcome":"success"}'`,
     );
   }
-  if (o.adminToken !== null) lines.push('  curl -s -H "Authorization: Bearer $IRIS_ADMIN_TOKEN" $IRIS/api/admin/projects');
+  if (o.adminToken !== null) {
+    lines.push(
+      '  curl -s -H "Authorization: Bearer $IRIS_ADMIN_TOKEN" $IRIS/api/admin/projects',
+      '  curl -s -H "Authorization: Bearer $IRIS_ADMIN_TOKEN" $IRIS/api/health/detailed',
+    );
+  }
 
   if (o.demoKey !== null) {
     // Written out in full, not with $IRIS: pasted without the exports above, an

@@ -17,6 +17,21 @@ export interface LocalServerOptions {
   port?: number;
   /** @default '127.0.0.1' */
   hostname?: string;
+  /**
+   * Longest a client may take to send a whole request, headers and body, in
+   * ms; then Node answers 408 and closes the connection. Node's default is
+   * 300 s, which lets a client that trickles a body hold a socket (and a
+   * route waiting on it) for five minutes (issue 11). 30 s is Vercel's
+   * function duration: no request that takes longer could be served there.
+   * @default 30_000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Longest a client may take to send the request's headers, in ms (at most
+   * `requestTimeoutMs`); then 408 and the connection is closed.
+   * @default 10_000
+   */
+  headersTimeoutMs?: number;
 }
 
 export interface LocalServer {
@@ -32,7 +47,17 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   setServices(options.services);
   const routes = await loadFileRoutes(options.apiDir);
   const listener = getRequestListener(createFileRouter(routes));
-  const server: Server = createServer(listener);
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout);
+  const server: Server = createServer(
+    {
+      requestTimeout,
+      headersTimeout,
+      // Node checks both timeouts only this often (30 s by default), which would add up to 30 s to each.
+      connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(headersTimeout / 4))),
+    },
+    listener,
+  );
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -260,7 +260,7 @@ export function createInstruments(options: InstrumentsOptions) {
     rateLimitDecision(result: 'allowed' | 'limited', reason: 'ok' | 'limit' | 'timeout' | 'error' | 'cache_block'): void {
       child2(limitChildren, rateLimit, LIMIT_LABELS, result, reason).inc();
     },
-    authFailure(reason: 'missing' | 'malformed' | 'unknown_or_revoked' | 'admin_token' | 'metrics_token' | 'cron_secret'): void {
+    authFailure(reason: 'missing' | 'malformed' | 'unknown_or_revoked' | 'admin_token' | 'metrics_token' | 'cron_secret' | 'health_token'): void {
       authFailures.labels({ reason }).inc();
     },
     runsIngested(count: number): void {

@@ -22,6 +22,8 @@ export interface StartChildOptions {
   nodeFlags?: string[];
   /** How long the child may take to send `ready`, in ms. @default 300_000 */
   readyTimeoutMs?: number;
+  /** Variables added to the child's environment: secrets go here, never into `args` (a command line is public to `ps`). @default {} */
+  env?: Record<string, string>;
 }
 
 export interface Child<Ready> {
@@ -59,6 +61,7 @@ export async function startChild<Ready>(modulePath: string, options: StartChildO
   const child = fork(modulePath, options.args ?? [], {
     cwd: REPO,
     execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? [])],
+    env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let lines: string[] = [];

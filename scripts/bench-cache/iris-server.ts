@@ -4,10 +4,13 @@
  * `local: true` so `X-Iris-Cache-Bypass` is honoured), with a seeded demo
  * project whose rate limits no benchmark reaches and a fresh API key.
  *
- *   node --import tsx scripts/bench-cache/iris-server.ts '<IrisServerOptions as JSON>'
+ *   [KV_REST_API_TOKEN=...] node --import tsx scripts/bench-cache/iris-server.ts '<IrisServerOptions as JSON>'
+ *
+ * The KV token comes from the environment, never the command line.
  */
 import { fileURLToPath } from 'node:url';
 import { displayPrefix, generateApiKey, sha256Hex } from '../../lib/auth/index.js';
+import type { TieredCacheOptions } from '../../lib/cache/index.js';
 import { loadConfig } from '../../lib/config.js';
 import { migrate } from '../../lib/db/migrations.js';
 import { createPgliteDb } from '../../lib/db/pglite.js';
@@ -23,8 +26,10 @@ export interface IrisServerOptions {
   database: { kind: 'pglite' } | { kind: 'postgres'; url: string };
   /** Runs seeded into the demo project. */
   seedRuns: number;
-  /** The Upstash REST endpoint (the local bridge) for L2 and the fleet limiter; absent: the in-memory KV. */
-  kv?: { url: string; token: string };
+  /** The Upstash REST endpoint (the local bridge) for L2 and the fleet limiter, its token in $KV_REST_API_TOKEN; absent: the in-memory KV. */
+  kv?: { url: string };
+  /** Cache settings other than the defaults (scenario 8 compares them). @default the defaults */
+  cache?: Pick<TieredCacheOptions, 'kvTimeoutMs' | 'kvAnswerDeadlineMs'>;
 }
 
 export interface IrisServerInfo {
@@ -54,7 +59,7 @@ async function keyWithoutLimits(db: SqlDb, projectId: string): Promise<string> {
 childMain(async () => {
   const options = JSON.parse(process.argv[2] ?? '{}') as IrisServerOptions;
   const env: Record<string, string> = { IRIS_LOG_LEVEL: 'warn', IRIS_IP_LIMIT_PER_MINUTE: '10000000' };
-  if (options.kv) Object.assign(env, { KV_REST_API_URL: options.kv.url, KV_REST_API_TOKEN: options.kv.token });
+  if (options.kv) Object.assign(env, { KV_REST_API_URL: options.kv.url, KV_REST_API_TOKEN: process.env.KV_REST_API_TOKEN ?? '' });
   if (options.database.kind === 'postgres') env.DATABASE_URL = options.database.url;
   const config = loadConfig(env);
 
@@ -73,7 +78,7 @@ childMain(async () => {
   const version = row?.v.split(' ')[0] ?? '?'; // '15.18 (Debian 15.18-0+deb12u1)' -> '15.18'
   const database = config.db.kind === 'postgres' ? `PostgreSQL ${version}` : `PGlite (PostgreSQL ${version})`;
 
-  const services = await createServices({ config, db, local: true });
+  const services = await createServices({ config, db, local: true, ...(options.cache ? { cache: options.cache } : {}) });
   const server = await startLocalServer({
     apiDir: fileURLToPath(new URL('../../api', import.meta.url)),
     services,

@@ -5,13 +5,18 @@
  * reconnects to Redis on the next command after a drop, so it outlives a
  * Redis restart on the same port.
  *
- *   node --import tsx scripts/bench-cache/kv-bridge.ts '{"redisPort":6379,"token":"..."}'
+ *   KV_REST_API_TOKEN=... node --import tsx scripts/bench-cache/kv-bridge.ts '{"redisPort":6379}'
+ *
+ * The token comes from the environment, never the command line (`ps` shows
+ * every process's arguments to every user).
  */
 import { startKvBridge } from '../../lib/kv/bridge/index.js';
 import { childMain } from './child-process.js';
 
 childMain(async () => {
-  const { redisPort, token } = JSON.parse(process.argv[2] ?? '{}') as { redisPort: number; token: string };
+  const { redisPort } = JSON.parse(process.argv[2] ?? '{}') as { redisPort: number };
+  const token = process.env.KV_REST_API_TOKEN;
+  if (!token) throw new Error('KV_REST_API_TOKEN is not set');
   const bridge = await startKvBridge({ redisPort, token, port: 0 });
   return { info: { url: bridge.url }, close: () => bridge.close() };
 });

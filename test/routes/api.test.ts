@@ -145,6 +145,40 @@ describe('POST /api/iris/runs', () => {
   });
 });
 
+describe('free-form JSON in bodies (metadata, report data, expert performance)', () => {
+  it('counts the size limit in UTF-8 bytes: 16 KiB of emoji is refused, 16,384 bytes are stored as sent', async () => {
+    const p = await app.createProject('Metadata bytes');
+    const over = await app.request('/api/iris/runs', { method: 'POST', key: p.key, json: sampleRun({ metadata: { e: '💥'.repeat(4_095) } }) });
+    expect(over.status).toBe(422);
+    expect((await json(over)).error?.details).toEqual([expect.objectContaining({ path: 'metadata' })]);
+    const fits = { e: '💥'.repeat(4_094) };
+    expect((await app.request('/api/iris/runs', { method: 'POST', key: p.key, json: sampleRun({ metadata: fits }) })).status).toBe(201);
+    const list = (await json(await app.request('/api/iris/runs', { key: p.key }))) as { data: { metadata: unknown }[] };
+    expect(list.data.map((r) => r.metadata)).toEqual([fits]);
+  });
+
+  it('refuses __proto__ and constructor keys with a 422 naming the key, and stores nothing', async () => {
+    const p = await app.createProject('Prototype keys');
+    const send = (path: string, text: string) => app.request(path, { method: 'POST', key: p.key, body: text, headers: { 'content-type': 'application/json' } });
+    const run = JSON.stringify(sampleRun()).replace(/}$/, ',"metadata":{"ok":1,"__proto__":{"isAdmin":true}}}');
+    const cases: [string, string, string][] = [
+      ['/api/iris/runs', run, 'metadata.__proto__'],
+      ['/api/iris/reports', '{"kind":"k","healthScore":1,"overallHealth":"healthy","severity":"info","title":"t","data":{"a":[{"constructor":{}}]}}', 'data.a.0.constructor'],
+      ['/api/iris/experts', '{"expertId":"e","version":1,"signature":"s","performance":{"__proto__":null}}', 'performance.__proto__'],
+    ];
+    for (const [path, text, issuePath] of cases) {
+      const res = await send(path, text);
+      expect(res.status, path).toBe(422);
+      expect((await json(res)).error?.details, path).toEqual([expect.objectContaining({ path: issuePath, message: expect.stringContaining('is not accepted') })]);
+    }
+    const [row] = await app.db.query<{ n: number }>(
+      'select (select count(*) from model_runs where project_id = $1) + (select count(*) from iris_reports where project_id = $1) + (select count(*) from expert_signatures where project_id = $1) as n',
+      [p.id],
+    );
+    expect(Number(row!.n)).toBe(0);
+  });
+});
+
 describe('GET /api/iris/runs', () => {
   it('pages through runs newest first with an opaque cursor', async () => {
     const p = await app.createProject('Paging');

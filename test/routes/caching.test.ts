@@ -185,3 +185,83 @@ describe('the cache metrics', () => {
     expect(summary.cache.coalesced).toBeGreaterThan(0);
   });
 });
+
+describe('the bypass headers, as docs/caching.md describes them', () => {
+  const path = '/api/iris/reports';
+  const fn = 'list_reports';
+  const report = (title: string) => ({ kind: 'health', healthScore: 50, overallHealth: 'healthy', severity: 'info', title });
+  /** Files a report without bumping the cache's generation, as a write on another instance would look here before the bump arrives. */
+  const fileQuietly = (p: TestProject, title: string) =>
+    app.db.query(`insert into iris_reports (project_id, kind, health_score, overall_health, severity, title, data) values ($1, 'health', 50, 'healthy', 'info', $2, '{}')`, [p.id, title]);
+  const titles = async (res: Response) => ((await res.json()) as { data: { title: string }[] }).data.map((r) => r.title);
+
+  it('Cache-Control: no-cache, max-age=0 and Pragma: no-cache compute the value fresh and store it for the next read', async () => {
+    const p = await app.createProject('bypass: no-cache');
+    expect((await app.request('/api/iris/reports', { method: 'POST', key: p.key, json: report('first') })).status).toBe(201);
+    const bypasses: Record<string, string>[] = [{ 'cache-control': 'no-cache' }, { 'cache-control': 'max-age=0' }, { pragma: 'no-cache' }];
+    for (const [i, headers] of bypasses.entries()) {
+      await app.request(path, { key: p.key });
+      await fileQuietly(p, `quiet ${i}`);
+      const before = await rpcCalls(app, fn);
+      const fresh = await app.request(path, { key: p.key, headers });
+      expect(fresh.headers.get('x-cache'), JSON.stringify(headers)).toBe('BYPASS');
+      expect(await titles(fresh)).toContain(`quiet ${i}`);
+      expect(await rpcCalls(app, fn)).toBe(before + 1);
+      // Stored: the next plain read is a hit on the fresh value.
+      const next = await app.request(path, { key: p.key });
+      expect(next.headers.get('x-cache')).toBe('HIT-L1');
+      expect(await titles(next)).toContain(`quiet ${i}`);
+    }
+    // Pragma counts only without Cache-Control; other directives are ignored.
+    const ignored: Record<string, string>[] = [{ 'cache-control': 'max-age=5', pragma: 'no-cache' }, { 'cache-control': 'no-store' }];
+    for (const headers of ignored) {
+      expect((await app.request(path, { key: p.key, headers })).headers.get('x-cache'), JSON.stringify(headers)).toBe('HIT-L1');
+    }
+  });
+
+  it('concurrent no-cache requests of one key share one compute', async () => {
+    const p = await app.createProject('bypass: shared');
+    const before = await rpcCalls(app, fn);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => app.request(path, { key: p.key, headers: { 'cache-control': 'no-cache' } })));
+    expect(answers.map((r) => r.headers.get('x-cache'))).toEqual(Array.from({ length: 10 }, () => 'BYPASS'));
+    expect(await rpcCalls(app, fn)).toBe(before + 1);
+  });
+
+  it('X-Iris-Cache-Bypass with the admin token answers from the database without reading or writing the cache', async () => {
+    const p = await app.createProject('bypass: admin token');
+    const cached = await app.request(path, { key: p.key });
+    expect(await titles(cached)).toEqual([]);
+    await fileQuietly(p, 'quiet');
+    const before = await rpcCalls(app, fn);
+    const answers = await Promise.all([1, 2].map(() => app.request(path, { key: p.key, headers: { 'x-iris-cache-bypass': ADMIN_TOKEN } })));
+    for (const res of answers) {
+      expect(res.headers.get('x-cache')).toBe('BYPASS');
+      expect(await titles(res)).toEqual(['quiet']);
+    }
+    // Not shared: each request is its own database call.
+    expect(await rpcCalls(app, fn)).toBe(before + 2);
+    // Not stored: the cached copy from before is still what a plain read gets.
+    const plain = await app.request(path, { key: p.key });
+    expect(plain.headers.get('x-cache')).toBe('HIT-L1');
+    expect(await titles(plain)).toEqual([]);
+  });
+
+  it('X-Iris-Cache-Bypass with any other value is a 403 and computes nothing; a local-mode server takes any value', async () => {
+    const p = await app.createProject('bypass: refused');
+    const before = await rpcCalls(app, fn);
+    for (const value of ['1', 'local', `${ADMIN_TOKEN}x`, '']) {
+      const res = await app.request(path, { key: p.key, headers: { 'x-iris-cache-bypass': value, 'cache-control': 'no-cache' } });
+      expect(res.status, value).toBe(403);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('cache_bypass_forbidden');
+    }
+    expect(await rpcCalls(app, fn)).toBe(before);
+    const local = await createTestApp({ db: app.db, local: true });
+    try {
+      const res = await local.request(path, { key: p.key, headers: { 'x-iris-cache-bypass': '1' } });
+      expect([res.status, res.headers.get('x-cache')]).toEqual([200, 'BYPASS']);
+    } finally {
+      await local.services.background.drain();
+    }
+  });
+});
+

@@ -315,7 +315,10 @@ const READ_PATHS = [
   '/api/cron/retention',
   '/api/iris/webhooks',
   '/api/cron/webhooks',
+  '/api/health/detailed',
 ];
+/** Read paths that take the admin token. */
+const operatorPath = (path: string) => path.startsWith('/api/admin') || path === '/api/health/detailed';
 const QUERY_KEYS = [
   'from', 'to', 'limit', 'cursor', 'active', 'expertId', 'projectId', 'unknown', '__proto__', 'constructor',
   'metric', 'interval', 'groupBy', 'top', 'by', 'sort', 'order',
@@ -342,7 +345,7 @@ const readRequest = (): fc.Arbitrary<Generated> =>
     return {
       method: 'GET',
       path: `${path}?${qs}`,
-      headers: auth(path.startsWith('/api/admin') ? ADMIN_TOKEN : project.key),
+      headers: auth(operatorPath(path) ? ADMIN_TOKEN : project.key),
       label: `GET ${path}?${qs.slice(0, 60)}`,
     };
   });

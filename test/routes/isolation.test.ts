@@ -194,6 +194,13 @@ describe('tenant isolation', () => {
     expect((await app.request(own, { key: a.key })).status).toBe(200);
   });
 
+  it('never lets a project key read the detailed health check, which holds nothing of any project anyway', async () => {
+    for (const p of [a, b]) expect((await app.request('/api/health/detailed', { key: p.key })).status).toBe(401);
+    const text = await (await app.request('/api/health/detailed', { key: ADMIN_TOKEN })).text();
+    for (const p of [a, b]) expect(text).not.toContain(p.id);
+    for (const marker of B_MARKERS) expect(text).not.toContain(marker);
+  });
+
   it('never changes B when A writes, even when A names B’s expert', async () => {
     const before = await footprint(b.id);
     const usage = await app.request('/api/iris/experts/b-secret-expert/usage', { method: 'POST', key: a.key });

@@ -39,8 +39,34 @@ describe('per-key limits', () => {
     expect(Number(limited.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000);
     const body = (await limited.json()) as { error: { code: string; message: string; details: Record<string, unknown> } };
     expect(body.error.code).toBe('rate_limited');
-    expect(body.error.message).toMatch(/read limit of 5 requests per 60 s .* resets in \d+ s/);
-    expect(body.error.details).toMatchObject({ limit: 'read', limitPerWindow: 5, windowS: 60, resetAt: expect.any(String) });
+    expect(body.error.message).toMatch(/read limit of 5 requests per 60 s .* will pass again in \d+ s/);
+    expect(body.error.details).toMatchObject({ limit: 'read', limitPerWindow: 5, windowS: 60, resetAt: expect.any(String), retryAt: expect.any(String) });
+  });
+
+  it('answer 429 with a Retry-After after which the next request passes (issue 11), not merely the end of the window', async () => {
+    const windowMs = 60_000;
+    let now = windowMs * 29_000_000 + 1_000;
+    const clocked = await createTestApp({ db: app.db, now: () => now });
+    try {
+      const admin = { key: ADMIN_TOKEN };
+      const created = await clocked.request('/api/admin/projects', { method: 'POST', ...admin, json: { name: 'retry-after', settings: { rateLimit: { readsPerMinute: 20 } } } });
+      const { id } = (await created.json()) as { id: string };
+      const { key } = (await (await clocked.request('/api/admin/api-keys', { method: 'POST', ...admin, json: { projectId: id } })).json()) as { key: string };
+      for (let i = 0; i < 20; i++) expect((await clocked.request('/api/iris/experts', { key })).status).toBe(200);
+      const limited = await clocked.request('/api/iris/experts', { key });
+      expect(limited.status).toBe(429);
+      const retryAfterS = Number(limited.headers.get('retry-after'));
+      const { details } = ((await limited.json()) as { error: { details: { resetAt: string; retryAt: string } } }).error;
+      // At the end of the window the 20 requests of the one before still count in full: that would not pass.
+      now = Date.parse(details.resetAt);
+      expect((await clocked.request('/api/iris/experts', { key })).status).toBe(429);
+      // After Retry-After (from the first refusal), the next request passes.
+      now = windowMs * 29_000_000 + 1_000 + retryAfterS * 1000;
+      expect(now).toBeGreaterThanOrEqual(Date.parse(details.retryAt));
+      expect((await clocked.request('/api/iris/experts', { key })).status).toBe(200);
+    } finally {
+      await clocked.services.background.drain();
+    }
   });
 
   it('keep reads and writes on separate budgets', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../lib/auth/index.js';
 import { DbError } from '../../lib/db/errors.js';
+import { createChaosDb, type ChaosDb } from '../../lib/db/testing.js';
 import type { SqlDb } from '../../lib/db/types.js';
 import { ADMIN_TOKEN, createTestApp, sampleRun, type TestApp } from '../support/app.js';
 
@@ -75,6 +76,34 @@ describe('secrets', () => {
     expect(failing.logs.join('\n')).toMatch(/request failed|database/);
     for (const secret of [p.key, revoked.key, ADMIN_TOKEN, METRICS_TOKEN, keyHash, revokedHash]) {
       expect(everything.includes(secret), `leaked ${secret.slice(0, 12)}…`).toBe(false);
+    }
+  });
+});
+
+describe('client values in logs', () => {
+  it('are never logged: a database error is logged by function and SQLSTATE, at warn for a refused value and at error for the unexpected', async () => {
+    let chaos!: ChaosDb;
+    const instance = await createTestApp({ wrapDb: (db) => (chaos = createChaosDb(db)) });
+    try {
+      const p = await instance.createProject('logged values');
+      const marker = 'client-value-9f3a1c';
+      // What Postgres's messages look like: they quote the value they refused.
+      chaos.set({ mode: 'fail', error: (fn) => new DbError(fn, '22P02', `invalid input syntax for type uuid: "${marker}"`) }, ['create_report']);
+      chaos.set({ mode: 'fail', error: (fn) => new DbError(fn, '42883', `function does_not_exist("${marker}") does not exist`) }, ['list_reflexions']);
+      const report = { kind: 'health', healthScore: 1, overallHealth: 'healthy', severity: 'info', title: marker };
+      expect((await instance.request('/api/iris/reports', { method: 'POST', key: p.key, json: report })).status).toBe(422);
+      expect((await instance.request(`/api/iris/reflexions?expertId=${marker}`, { key: p.key })).status).toBe(503);
+      await instance.services.background.drain();
+      const failed = instance.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.message === 'request failed');
+      expect(failed.map((line) => [line.level, line.fn, line.sqlState])).toEqual(
+        expect.arrayContaining([
+          ['warn', 'create_report', '22P02'],
+          ['error', 'list_reflexions', '42883'],
+        ]),
+      );
+      expect(instance.logs.join('\n')).not.toContain(marker);
+    } finally {
+      await instance.close();
     }
   });
 });

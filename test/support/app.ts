@@ -52,10 +52,12 @@ export interface TestAppOptions {
   /** Options of the database guard: its budget's timer, breaker thresholds. */
   dbGuard?: ServicesOptions['dbGuard'];
   now?: () => number;
-  /** Local mode (the local server): webhooks may go to loopback receivers. @default false */
+  /** Local mode (`Services.local`), as the benchmarks' own servers run: webhooks may go to loopback receivers. @default false */
   local?: boolean;
   /** Webhook options: the resolver, the transport, randomness, timeouts. */
   webhooks?: ServicesOptions['webhooks'];
+  /** Options of the detailed health check's probes: their timers, budgets. */
+  health?: ServicesOptions['health'];
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -72,6 +74,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...(options.dbGuard ? { dbGuard: options.dbGuard } : {}),
     ...(options.local ? { local: true } : {}),
     ...(options.webhooks ? { webhooks: options.webhooks } : {}),
+    ...(options.health ? { health: options.health } : {}),
     processMetrics: false,
   });
   const fetch = createFileRouter(await apiRoutes(), { services });

@@ -23,7 +23,8 @@ export interface RedisAddress {
 /** Reads `redis://[[user]:password@]host[:port][/db]`. */
 export function parseRedisUrl(url: string): RedisAddress {
   const parsed = new URL(url);
-  if (parsed.protocol !== 'redis:') throw new TypeError(`redis URL must start with redis://, got "${url}"`);
+  // Never echo the URL: it may hold a password.
+  if (parsed.protocol !== 'redis:') throw new TypeError(`redis URL must start with redis://, got a ${parsed.protocol} URL`);
   const db = parsed.pathname.replace(/^\//, '');
   return {
     host: parsed.hostname || '127.0.0.1',

@@ -37,9 +37,17 @@ export async function redisOutageScenario(s: BenchSettings): Promise<ScenarioRep
   let iris: Child<IrisServerInfo> | null = null;
   let poller: NodeJS.Timeout | undefined;
   try {
-    bridge = await startChild<{ url: string }>('scripts/bench-cache/kv-bridge.ts', { label: 'kv bridge', args: [JSON.stringify({ redisPort: port, token })] });
-    const options: IrisServerOptions = { database: { kind: 'pglite' }, seedRuns: 10_000, kv: { url: bridge.info.url, token } };
-    iris = await startChild<IrisServerInfo>('scripts/bench-cache/iris-server.ts', { label: 'iris (upstash kv)', args: [JSON.stringify(options)] });
+    bridge = await startChild<{ url: string }>('scripts/bench-cache/kv-bridge.ts', {
+      label: 'kv bridge',
+      args: [JSON.stringify({ redisPort: port })],
+      env: { KV_REST_API_TOKEN: token },
+    });
+    const options: IrisServerOptions = { database: { kind: 'pglite' }, seedRuns: 10_000, kv: { url: bridge.info.url } };
+    iris = await startChild<IrisServerInfo>('scripts/bench-cache/iris-server.ts', {
+      label: 'iris (upstash kv)',
+      args: [JSON.stringify(options)],
+      env: { KV_REST_API_TOKEN: token },
+    });
     const base = iris.info.url;
     const headers = { authorization: `Bearer ${iris.info.key}` };
     const paths = standardReadPaths();

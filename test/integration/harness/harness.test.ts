@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { Redis } from '@upstash/redis';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
-import { freePort, startPostgres, startRedis } from './index.js';
+import { freePort, startPgbouncer, startPostgres, startRedis } from './index.js';
 import { isAlive } from './process.js';
 
 const env = process.env;
@@ -67,6 +67,22 @@ describe('the server helpers', () => {
       await pg.stop();
     }
     expect(existsSync(pg.dataDir)).toBe(false);
+  });
+
+  it('start a private PgBouncer in transaction mode in front of a PostgreSQL, which stop() ends by PID', async () => {
+    const pg = await startPostgres();
+    const bouncer = await startPgbouncer({ upstreamPort: pg.port, poolMode: 'transaction' });
+    const sql = postgres(bouncer.url(), { max: 1, prepare: false, onnotice: () => undefined });
+    try {
+      const [row] = await sql<{ one: number }[]>`select 1 as one`;
+      expect(row?.one).toBe(1);
+    } finally {
+      await sql.end();
+      await bouncer.stop();
+      await pg.stop();
+    }
+    expect(isAlive(bouncer.pid)).toBe(false);
+    await bouncer.stop(); // twice is fine
   });
 
   it('start a private redis-server that answers until stop() ends it by PID', async () => {

@@ -1,10 +1,10 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chown, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
-import { isAlive, track, stopPid, tail, waitFor } from './process.js';
+import { isAlive, track, stopPid, tail, unprivilegedUser, waitFor, type ServiceUser } from './process.js';
 
 /** Node-only test helper: a throwaway PostgreSQL cluster in a temp directory. */
 export interface StartPostgresOptions {
@@ -61,25 +61,7 @@ async function findBinDir(explicit: string | undefined): Promise<string> {
   );
 }
 
-/**
- * initdb refuses to run as root, so as root every PostgreSQL command runs as
- * the `postgres` user (spawned with its uid/gid, no shell quoting involved);
- * as any other user they run as that user.
- */
-function runAs(): { uid: number; gid: number } | null {
-  if (process.getuid?.() !== 0) return null;
-  try {
-    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
-    return { uid: id('-u'), gid: id('-g') };
-  } catch {
-    throw new Error(
-      'Running as root, but there is no `postgres` user to run PostgreSQL as (initdb refuses root). ' +
-        'Create it: useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres',
-    );
-  }
-}
-
-function run(bin: string, args: string[], user: { uid: number; gid: number } | null): Promise<string> {
+function run(bin: string, args: string[], user: ServiceUser | null): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       bin,
@@ -104,7 +86,7 @@ function run(bin: string, args: string[], user: { uid: number; gid: number } | n
  */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
   const binDir = await findBinDir(options.binDir);
-  const user = runAs();
+  const user = unprivilegedUser('initdb refuses root');
   const dir = await mkdtemp(join(tmpdir(), 'iris-pg-'));
   let unregisterDir = track({ dir });
   let unregisterPid: () => void = () => undefined;

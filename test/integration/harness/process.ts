@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -160,6 +160,31 @@ export function tail(text: string, lines = 20): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/** The user a server process runs as: its uid and gid. */
+export interface ServiceUser {
+  uid: number;
+  gid: number;
+}
+
+/**
+ * Who runs a server that refuses root (initdb, pgbouncer): as root, the
+ * `postgres` user (spawned with its uid/gid, no shell quoting involved); as
+ * any other user, that user (null: spawn as usual).
+ * @throws Error saying how to create the user when running as root without one.
+ */
+export function unprivilegedUser(why: string): ServiceUser | null {
+  if (process.getuid?.() !== 0) return null;
+  try {
+    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    throw new Error(
+      `Running as root, but there is no \`postgres\` user to run servers as (${why}). ` +
+        'Create it: useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres',
+    );
+  }
+}
+
 export interface SpawnedServer {
   pid: number;
   /** The last lines the server printed. */
@@ -182,9 +207,9 @@ export interface SpawnedServer {
 export function spawnServer(
   binary: string,
   args: readonly string[],
-  options: { dir: string; command: string; cwd?: string },
+  options: { dir: string; command: string; cwd?: string; user?: ServiceUser | null },
 ): SpawnedServer {
-  const child = spawn(binary, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], ...(options.user ?? {}) });
   let output = '';
   const collect = (chunk: Buffer) => {
     output = tail(output + chunk.toString('utf8'), 50);
