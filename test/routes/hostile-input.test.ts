@@ -127,6 +127,15 @@ const WRITES: WriteSpec[] = [
     ],
   },
   {
+    path: '/api/iris/budgets',
+    valid: () => ({ name: 'fuzzed budget', period: 'day', amountUsd: 5 }),
+    fields: [
+      { name: 'name', kind: 'string' },
+      { name: 'period', kind: 'enum' },
+      { name: 'amountUsd', kind: 'number' },
+    ],
+  },
+  {
     path: '/api/admin/projects',
     valid: () => ({ name: 'fuzz' }),
     fields: [{ name: 'name', kind: 'string' }],
@@ -316,6 +325,8 @@ const READ_PATHS = [
   '/api/iris/webhooks',
   '/api/cron/webhooks',
   '/api/health/detailed',
+  '/api/iris/budgets',
+  '/api/iris/budgets/check',
 ];
 /** Read paths that take the admin token. */
 const operatorPath = (path: string) => path.startsWith('/api/admin') || path === '/api/health/detailed';

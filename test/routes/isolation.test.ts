@@ -12,6 +12,7 @@ let b: TestProject;
 const B_MARKERS = ['b-secret-expert', 'b-secret-model', 'b-secret-agent', 'B secret report', 'B secret context', 'b-secret-hook'];
 /** Each project's webhook endpoint (created in seed). */
 const hooks: Record<'a' | 'b', string> = { a: '', b: '' };
+const budgets: Record<'a' | 'b', string> = { a: '', b: '' };
 
 async function seed(p: TestProject, tag: 'a' | 'b') {
   const expert = tag === 'b' ? 'b-secret-expert' : 'a-expert';
@@ -61,6 +62,12 @@ async function seed(p: TestProject, tag: 'a' | 'b') {
   const hook = await send('/api/iris/webhooks', { url: `https://93.184.215.14/${tag}-secret-hook`, eventTypes: ['budget.threshold_crossed'] });
   expect(hook.status).toBe(201);
   hooks[tag] = ((await hook.json()) as { id: string }).id;
+  // B's budget names its secret agent and is small enough that B's runs spend all of it.
+  const budget = await send('/api/iris/budgets', tag === 'b'
+    ? { name: 'B secret budget', scope: 'agent', scopeValue: 'b-secret-agent', period: 'month', amountUsd: 0.01, hardLimit: true }
+    : { name: 'A budget', period: 'month', amountUsd: 1000 });
+  expect(budget.status).toBe(201);
+  budgets[tag] = ((await budget.json()) as { id: string }).id;
 }
 
 /** Everything B has, per table, straight from the database. */
@@ -74,7 +81,9 @@ async function footprint(projectId: string) {
        (select count(*) from reflexions where project_id = $1)::int as reflexions,
        (select count(*) from api_keys where project_id = $1 and revoked_at is null)::int as keys,
        (select count(*) from webhook_endpoints where project_id = $1 and disabled_at is null)::int as hooks,
-       (select count(*) from webhook_events where project_id = $1)::int as events`,
+       (select count(*) from webhook_events where project_id = $1)::int as events,
+       (select count(*) from budgets where project_id = $1)::int as budgets,
+       (select coalesce(sum(amount_usd), 0) from budgets where project_id = $1)::float8 as budget_amounts`,
     [projectId],
   );
   return row;
@@ -109,6 +118,9 @@ const READS = [
   '/api/iris/runs',
   '/api/iris/runs?limit=100',
   '/api/iris/webhooks',
+  '/api/iris/budgets',
+  '/api/iris/budgets/check',
+  '/api/iris/budgets/check?agentId=b-secret-agent',
 ];
 
 describe('tenant isolation', () => {
@@ -147,6 +159,7 @@ describe('tenant isolation', () => {
       ['/api/iris/reports', { projectId: b.id, kind: 'k', healthScore: 1, overallHealth: 'healthy', severity: 'info', title: 't' }],
       ['/api/iris/reflexions', { projectId: b.id, expertId: 'x', kind: 'k', context: 'c', outcome: 'o', success: true, impactScore: 0 }],
       ['/api/iris/webhooks', { projectId: b.id, url: 'https://93.184.215.14/x', eventTypes: ['budget.threshold_crossed'] }],
+      ['/api/iris/budgets', { projectId: b.id, name: 'x', period: 'day', amountUsd: 1 }],
     ];
     for (const [path, json] of writes) {
       const res = await app.request(path, { method: 'POST', key: a.key, json });
@@ -192,6 +205,27 @@ describe('tenant isolation', () => {
     expect(await footprint(b.id)).toEqual(before);
     expect((await app.request(`${own}/deliveries?projectId=${b.id}`, { key: a.key })).status).toBe(403);
     expect((await app.request(own, { key: a.key })).status).toBe(200);
+  });
+
+  it('never lets A read, change or delete B’s budget, and never applies B’s budget to A’s check', async () => {
+    const before = await footprint(b.id);
+    const requests = [
+      ['GET', undefined],
+      ['PATCH', { amountUsd: 5 }],
+      ['DELETE', undefined],
+    ] as const;
+    for (const [method, json] of requests) {
+      const res = await app.request(`/api/iris/budgets/${budgets.b}`, { method, key: a.key, ...(json ? { json } : {}) });
+      expect(res.status, method).toBe(404);
+      expect(await res.text()).not.toContain('B secret budget');
+    }
+    expect(await footprint(b.id)).toEqual(before);
+    // B's hard limit is spent for its agent; A asking about an agent of the same name is allowed by A's budget only.
+    const inB = (await (await app.request('/api/iris/budgets/check?agentId=b-secret-agent', { key: b.key })).json()) as { allowed: boolean };
+    expect(inB.allowed).toBe(false);
+    const inA = (await (await app.request('/api/iris/budgets/check?agentId=b-secret-agent', { key: a.key })).json()) as { allowed: boolean; budgets: { id: string }[] };
+    expect(inA).toMatchObject({ allowed: true, budgets: [{ id: budgets.a }] });
+    expect((await app.request(`/api/iris/budgets/${budgets.a}?projectId=${b.id}`, { key: a.key })).status).toBe(403);
   });
 
   it('never lets a project key read the detailed health check, which holds nothing of any project anyway', async () => {
