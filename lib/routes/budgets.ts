@@ -1,4 +1,4 @@
-import { checkBudgets, viewBudget, type Availability, type BudgetState } from '../budgets/index.js';
+import { answerValidUntil, checkBudgets, createCheckAnswers, viewBudget, type Availability, type BudgetState } from '../budgets/index.js';
 import { CACHE_POLICIES, cacheKey } from '../cache/index.js';
 import type { BudgetRow, BudgetStatusRow, Json } from '../db/types.js';
 import { notFound } from '../errors.js';
@@ -82,15 +82,31 @@ export function projectBudgets(c: RouteContext): MaybePromise<{ states: BudgetSt
   );
 }
 
+/**
+ * Serialized answers per copy of a project's budgets (lib/budgets/answers.ts):
+ * keyed by the copy's array, which belongs to one instance's L1 entry, so
+ * sharing one across services (tests build several) mixes nothing.
+ */
+const checkAnswers = createCheckAnswers();
+
 function checkResponse(c: RouteContext, states: BudgetState[], availability: Availability): Response {
-  const query = parseQuery(c, BudgetCheckQuery);
   const { now, metrics } = c.get('services');
-  const check = checkBudgets(states, query, now(), availability);
-  metrics.budgetCheck(check.allowed);
-  if (check.degraded && availability === 'stale') metrics.budgetCheckDegraded(check.degraded.reason);
-  c.get('responseHeaders')['Cache-Control'] = PRIVATE_NO_CACHE;
-  c.get('responseHeaders')['Content-Type'] = 'application/json';
-  return respond(c, JSON.stringify(check), 200);
+  const url = c.req.url;
+  const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+  const nowMs = now();
+  // A query this copy of the budgets answered before was valid then and gets the same answer now.
+  let answer = availability === 'fresh' ? checkAnswers.get(states, query, nowMs) : undefined;
+  if (answer === undefined) {
+    const check = checkBudgets(states, parseQuery(c, BudgetCheckQuery), nowMs, availability);
+    answer = { body: JSON.stringify(check), allowed: check.allowed, validUntilMs: answerValidUntil(check.budgets) };
+    if (availability === 'fresh') checkAnswers.set(states, query, answer);
+    else if (check.degraded && availability === 'stale') metrics.budgetCheckDegraded(check.degraded.reason);
+  }
+  metrics.budgetCheck(answer.allowed);
+  const headers = c.get('responseHeaders');
+  headers['Cache-Control'] = PRIVATE_NO_CACHE;
+  headers['Content-Type'] = 'application/json';
+  return respond(c, answer.body, 200);
 }
 
 /**

@@ -77,6 +77,33 @@ describe('seedDemo', () => {
     }
   });
 
+  it('adds a project, an agent and a model budget, spent as sized, with the crossings ingest would have recorded', async () => {
+    const { projectId } = await seedDemo(db, { runs: 3_000, vacuum: false });
+    const status = await db.rpc('budget_status', { p_project_id: projectId });
+    expect(status.map((b) => [b.scope, b.scope_value, b.period, b.hard_limit]).sort()).toEqual([
+      ['agent', 'agent-01', 'day', true],
+      ['model', 'gpt-4o', 'week', false],
+      ['project', null, 'month', false],
+    ]);
+    const crossings = await db.query<{ budget_id: string; threshold: number }>(
+      'select c.budget_id, c.threshold::float8 as threshold from public.budget_crossings c join public.budgets b on b.id = c.budget_id where b.project_id = $1',
+      [projectId],
+    );
+    for (const b of status) {
+      const where = b.scope === 'project' ? '' : ` and ${b.scope === 'agent' ? 'agent_id' : 'model'} = $4`;
+      const [raw] = await db.query<{ usd: number }>(
+        `select coalesce(sum(cost_usd), 0)::float8 as usd from public.model_runs where project_id = $1 and created_at >= $2 and created_at < $3${where}`,
+        [projectId, b.period_start, b.period_end, ...(b.scope_value ? [b.scope_value] : [])],
+      );
+      expect(Number(b.spent_usd), b.name).toBeCloseTo(raw!.usd, 6);
+      const reached = b.thresholds.map(Number).filter((t) => Number(b.spent_usd) >= t * Number(b.amount_usd));
+      expect(crossings.filter((c) => c.budget_id === b.id).map((c) => c.threshold).sort(), b.name).toEqual(reached);
+    }
+    // The project month is sized to about 62% (past 50%), the agent's day to about 90% (past 80%, still allowed).
+    const project = status.find((b) => b.scope === 'project')!;
+    if (Number(project.spent_usd) > 1) expect(Number(project.spent_usd) / Number(project.amount_usd)).toBeCloseTo(0.62, 1);
+  });
+
   it('adds experts with inactive older versions, reflexions and reports with one open critical', async () => {
     const { projectId } = await seedDemo(db, { runs: 2_000, now: NOW, vacuum: false });
     const experts = await db.rpc('list_experts', { p_project_id: projectId, p_active_only: false });

@@ -203,6 +203,29 @@ select
   $5::timestamptz - make_interval(secs => $3::integer * 86400 * f.u_time)
 from finished f`;
 
+/**
+ * Three budgets sized from the seeded spend, so every budget feature shows: a
+ * project month about 62% spent (past the 50% threshold), a hard daily cap
+ * on agent-01 about 90% spent (past 80%, still allowed), and a roomy weekly
+ * budget on gpt-4o. Parameters: $1 project id, $2 now. Crossings are then
+ * recorded as ingest would record them.
+ */
+const BUDGETS_SQL = `
+with spend as (
+  select
+    coalesce(sum(cost_usd) filter (where created_at >= date_trunc('month', $2::timestamptz at time zone 'UTC') at time zone 'UTC'), 0) as month,
+    coalesce(sum(cost_usd) filter (where agent_id = 'agent-01' and created_at >= date_trunc('day', $2::timestamptz at time zone 'UTC') at time zone 'UTC'), 0) as agent_day,
+    coalesce(sum(cost_usd) filter (where model = 'gpt-4o' and created_at >= date_trunc('week', $2::timestamptz at time zone 'UTC') at time zone 'UTC'), 0) as model_week
+  from public.model_runs
+  where project_id = $1 and created_at >= $2::timestamptz - interval '32 days' and created_at <= $2::timestamptz
+)
+insert into public.budgets (project_id, name, scope, scope_value, period, amount_usd, hard_limit, fail_mode)
+select $1, 'Monthly spend', 'project', null, 'month', greatest(round(month / 0.62, 2), 0.01), false, 'open' from spend
+union all
+select $1, 'agent-01 daily cap', 'agent', 'agent-01', 'day', greatest(round(agent_day / 0.9, 2), 0.01), true, 'closed' from spend
+union all
+select $1, 'gpt-4o weekly', 'model', 'gpt-4o', 'week', greatest(round(model_week * 1.5, 2), 5), false, 'open' from spend`;
+
 /** The runs no price matched, counted as ingest_runs counts them. Parameters: $1 project id. */
 const UNKNOWN_MODELS_SQL = `
 insert into public.unknown_models (project_id, model, runs, first_seen_at, last_seen_at)
@@ -342,6 +365,8 @@ export async function seedDemo(db: SqlDb, options: SeedDemoOptions = {}): Promis
     // millions of rows): build their hourly and daily rollups from them.
     const endMs = Date.parse(now);
     await backfillRollups(db, { projectId: project.id, fromMs: endMs - days * 86_400_000, toMs: endMs + 1 });
+    await db.query(BUDGETS_SQL, [project.id, now]);
+    await db.query('select count(*) from public.record_budget_crossings($1)', [project.id]);
   } catch (error) {
     await db.query('delete from public.projects where id = $1', [project.id]);
     throw error;

@@ -2,8 +2,9 @@
  * Child process (see child-process.ts): the baseline of the hot-path
  * scenarios. A bare Hono app on @hono/node-server (the adapter the Iris local
  * server uses too) answering GET /api/iris/overview with bytes and headers
- * captured from Iris, and 304 when `If-None-Match` equals the ETag: no auth,
- * no rate limit, no cache lookup, no metrics.
+ * captured from Iris, and 304 when `If-None-Match` equals the ETag, and
+ * GET /api/iris/budgets/check with the bytes and headers Iris sent: no auth,
+ * no rate limit, no cache lookup, no budget arithmetic, no metrics.
  *
  *   node --import tsx scripts/bench-cache/bare-server.ts '<BareResponses as JSON>'
  */
@@ -19,6 +20,8 @@ export interface BareResponses {
   headers200: Record<string, string>;
   /** Headers of the 304. */
   headers304: Record<string, string>;
+  /** GET /api/iris/budgets/check as Iris answered it: its path (no query: the bare handler ignores it), bytes and headers. */
+  budgetCheck?: { path: string; body: string; headers: Record<string, string> };
 }
 
 childMain(async () => {
@@ -27,6 +30,8 @@ childMain(async () => {
   app.get('/api/iris/overview', (c) =>
     c.req.header('if-none-match') === spec.etag ? c.body(null, 304, spec.headers304) : c.body(spec.body, 200, spec.headers200),
   );
+  const check = spec.budgetCheck;
+  if (check) app.get(check.path, (c) => c.body(check.body, 200, check.headers));
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });

@@ -53,7 +53,7 @@ async function startReceiver() {
       const id = String(req.headers['webhook-id'] ?? '');
       const nth = (attempts.get(`${path} ${id}`) ?? 0) + 1;
       attempts.set(`${path} ${id}`, nth);
-      let parsed: Received['body'] = null;
+      let parsed: Received['body'];
       try {
         parsed = new Webhook(secrets.get(path) ?? 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').verify(body, req.headers as Record<string, string>) as Received['body'];
       } catch {
