@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 
-/** The ```bash block of README.md that contains `marker`, as a shell would get it pasted. */
-export function readmeBlock(marker: string): string {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+/**
+ * The ```bash block of README.md (or another Markdown file of the repository,
+ * such as `docs/costs.md`) that contains `marker`, as a shell would get it pasted.
+ */
+export function readmeBlock(marker: string, file = 'README.md'): string {
+  const readme = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
   const block = [...readme.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.includes(marker));
-  if (block === undefined) throw new Error(`README.md has no bash block with ${marker}`);
+  if (block === undefined) throw new Error(`${file} has no bash block with ${marker}`);
   return block;
 }
