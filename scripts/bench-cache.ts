@@ -11,6 +11,7 @@
  *
  * 1. overview from L1 vs a bare Hono handler sending the same bytes and headers: throughput ratio >= 0.70
  * 2. 304 revalidation vs the bare handler answering 304: ratio >= 0.80
+ *    and GET /api/iris/budgets/check from memory vs the bare handler sending its bytes: ratio >= 0.80
  * 3. cold path (X-Iris-Cache-Bypass) on PGlite with 50,000 runs and PostgreSQL 15 with 1,000,000 runs
  * 4. 500 concurrent requests for one cold key: exactly 1 RPC (on PGlite, and on PostgreSQL 15)
  * 5. 1,000,000 distinct keys (200,000 with --quick) through L1: retained RSS growth (after gc) <= maxBytes + 64 MiB,

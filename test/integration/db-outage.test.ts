@@ -4,14 +4,14 @@
  * no other suite is disturbed), under concurrent read and write load, while
  * PostgreSQL is stopped for OUTAGE_MS.
  *
- * Why 20 s and not the 60 s of the original run: the circuit opens within the
- * first second, and from then on the outage is a steady state that repeats
- * every cooldown (2 s: one probe, refused, open again). Twenty seconds hold
- * ten of those cycles, take the recent-runs list past its TTL and stale window
- * (5 s + 5 s) so its warm copy is served as STALE-ERROR, and cross a minute
- * boundary (placed there on purpose) so the default stats window changes key
- * and is served from its last-good copy. A 60 s outage would repeat the same
- * steady state three times on a 2-core machine shared with other work.
+ * 60 s, as the original run and issue 11's acceptance have it. The circuit
+ * opens within the first second, and from then on the outage is a steady
+ * state that repeats every cooldown (2 s: one probe, refused, open again), so
+ * a shorter outage shows the same behaviour: `IRIS_OUTAGE_MS=20000` still
+ * holds ten of those cycles, takes the recent-runs list past its TTL and stale
+ * window (5 s + 5 s) so its warm copy is served as STALE-ERROR, and crosses a
+ * minute boundary (placed there on purpose) so the default stats window
+ * changes key and is served from its last-good copy.
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,8 +26,8 @@ import { startLocalServer, type LocalServer } from '../../lib/server/index.js';
 import { createServices } from '../../lib/services.js';
 import { startPostgres, type PostgresServer } from './harness/index.js';
 
-/** `IRIS_OUTAGE_MS=60000 npm run test:integration -- test/integration/db-outage.test.ts` runs the original 60 s. */
-const OUTAGE_MS = Number(process.env.IRIS_OUTAGE_MS ?? 20_000);
+/** `IRIS_OUTAGE_MS=20000 npm run test:integration -- test/integration/db-outage.test.ts` for a shorter run. */
+const OUTAGE_MS = Number(process.env.IRIS_OUTAGE_MS ?? 60_000);
 /** Load before the outage, so the warm keys are warm and the baseline is measured. */
 const BASELINE_MS = 4_000;
 /** Where the minute boundary falls inside the outage (see the clock below). */
