@@ -19,6 +19,7 @@ const REQUESTS = Number(process.env.IRIS_FUZZ_REQUESTS ?? 10_000);
 
 let app: TestApp;
 let project: TestProject;
+let budgetId = '';
 
 beforeAll(async () => {
   app = await createTestApp({ env: { CRON_SECRET: 'cron-secret-the-fuzzer-never-sends' } });
@@ -26,6 +27,8 @@ beforeAll(async () => {
   const runs = Array.from({ length: 30 }, (_, i) => sampleRun({ latencyMs: i }));
   await app.request('/api/iris/runs', { method: 'POST', key: project.key, json: runs });
   await app.request('/api/iris/experts', { method: 'POST', key: project.key, json: { expertId: 'planner', version: 1, signature: 's' } });
+  const budget = await app.request('/api/iris/budgets', { method: 'POST', key: project.key, json: { name: 'fuzzed', period: 'day', amountUsd: 3 } });
+  budgetId = ((await budget.json()) as { id: string }).id;
 });
 afterAll(() => app.close());
 
@@ -64,8 +67,11 @@ const hostileValue = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
 );
 
-type Field = { name: string; kind: 'string' | 'id' | 'number' | 'int' | 'enum' | 'bool' | 'object' };
+type Field = { name: string; kind: 'string' | 'id' | 'number' | 'int' | 'enum' | 'bool' | 'object' | 'list' };
 interface WriteSpec {
+  /** @default 'POST' */
+  method?: 'PUT' | 'PATCH';
+  /** A getter where the path names something beforeAll creates. */
   path: string;
   valid: () => Record<string, unknown>;
   fields: Field[];
@@ -136,6 +142,23 @@ const WRITES: WriteSpec[] = [
     ],
   },
   {
+    method: 'PATCH',
+    get path() {
+      return `/api/iris/budgets/${budgetId}`;
+    },
+    // One field, so that leaving it out is a PATCH that changes nothing.
+    valid: () => ({ amountUsd: 7 }),
+    fields: [{ name: 'amountUsd', kind: 'number' }],
+  },
+  {
+    method: 'PUT',
+    get path() {
+      return `/api/admin/projects/${project.id}/prices`;
+    },
+    valid: () => ({ prices: [{ model: 'fuzz-model', inputPerMtok: 1, outputPerMtok: 2 }] }),
+    fields: [{ name: 'prices', kind: 'list' }],
+  },
+  {
     path: '/api/admin/projects',
     valid: () => ({ name: 'fuzz' }),
     fields: [{ name: 'name', kind: 'string' }],
@@ -165,6 +188,8 @@ function invalidFor(kind: Field['kind']): fc.Arbitrary<unknown> {
       return fc.constantFrom<unknown>('true', 1, 0, null, [], {});
     case 'object':
       return fc.constantFrom<unknown>('x', 1, [], null, true);
+    case 'list':
+      return fc.constantFrom<unknown>('x', 1, {}, null, true, [1], [{}], [null], ['a']);
   }
 }
 
@@ -195,7 +220,7 @@ const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 function writeRequest(spec: WriteSpec): fc.Arbitrary<Generated> {
   const key = spec.path.startsWith('/api/admin') ? ADMIN_TOKEN : project.key;
   const json = (label: string, body: unknown, extra: Record<string, string> = {}): Generated => ({
-    method: 'POST',
+    method: spec.method ?? 'POST',
     path: spec.path,
     headers: { ...auth(key), 'content-type': 'application/json', ...extra },
     body: JSON.stringify(body),
@@ -243,14 +268,14 @@ function writeRequest(spec: WriteSpec): fc.Arbitrary<Generated> {
       { label: 'huge', type: 'application/json', body: JSON.stringify({ ...spec.valid(), pad: 'x'.repeat(1_200_000) }) },
       { label: 'xml', type: 'application/xml', body: '<runs/>' },
     ).map((v) => ({
-      method: 'POST',
+      method: spec.method ?? 'POST',
       path: spec.path,
       headers: { ...auth(key), ...(v.type ? { 'content-type': v.type } : {}) },
       body: v.body,
       label: `${spec.path} ${v.label}`,
     })),
     fc.constant<Generated>({
-      method: 'POST',
+      method: spec.method ?? 'POST',
       path: spec.path,
       headers: { ...auth(key), 'content-type': 'application/json' },
       body: new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]),
@@ -277,7 +302,7 @@ function writeRequest(spec: WriteSpec): fc.Arbitrary<Generated> {
               },
             });
       };
-      return { method: 'POST', path: spec.path, headers: { ...auth(key), 'content-type': 'application/json' }, body, label: `${spec.path} 10 MiB ${how}` };
+      return { method: spec.method ?? 'POST', path: spec.path, headers: { ...auth(key), 'content-type': 'application/json' }, body, label: `${spec.path} 10 MiB ${how}` };
     }),
     // Hostile values in headers Iris reads or echoes.
     fc
@@ -297,7 +322,7 @@ function writeRequest(spec: WriteSpec): fc.Arbitrary<Generated> {
     // Credentials that do not authenticate.
     fc.constantFrom('', 'Bearer', 'Bearer ', `Bearer ${key}x`, `Basic ${btoa('a:b')}`, `Bearer iris_sk_${'A'.repeat(43)}`, `Bearer ${SQLISH[0]}`).map(
       (h) => ({
-        method: 'POST',
+        method: spec.method ?? 'POST',
         path: spec.path,
         headers: { ...(h ? { authorization: h } : {}), 'content-type': 'application/json' },
         body: JSON.stringify(spec.valid()),
