@@ -406,6 +406,9 @@ const pathRequest = (): fc.Arbitrary<Generated> =>
       '/api/iris/webhooks/:x',
       '/api/iris/webhooks/:x/deliveries',
       '/api/iris/webhooks/:x/test',
+      '/api/iris/budgets/:x',
+      '/api/admin/projects/:x/prices',
+      '/api/iris/no-such-route/:x',
     ),
     fc.constantFrom('POST', 'GET', 'PUT', 'DELETE', 'PATCH'),
   )
