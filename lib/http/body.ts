@@ -29,6 +29,11 @@ export async function readJsonBody(request: Request, options: JsonBodyOptions = 
   return parseJsonBytes(bytes, options);
 }
 
+/** Parses JSON bytes with the checks of {@link readJsonBody} (UTF-8, depth, syntax; each a 400). */
+export function parseJsonBody(bytes: Uint8Array, options: JsonBodyOptions = {}): unknown {
+  return parseJsonBytes(bytes, options);
+}
+
 /**
  * Reads the body of a request whose body is optional: an empty body (zero
  * bytes, however it is framed: `Content-Length: 0`, no length at all, or an
@@ -87,6 +92,16 @@ function parseJsonBytes(bytes: Uint8Array, options: JsonBodyOptions): unknown {
   }
 }
 
+/**
+ * Reads a body of any type with the same limits as {@link readJsonBody}: 400
+ * for a malformed `Content-Length`, 413 over `maxBytes` (declared or
+ * streamed), 400 `request_aborted` when the stream fails. For routes that
+ * decode bytes themselves (OTLP protobuf).
+ */
+export function readBodyBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
+  return readLimited(request, checkDeclaredLength(request, { maxBytes }));
+}
+
 async function readLimited(request: Request, maxBytes: number): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
@@ -110,6 +125,11 @@ async function readLimited(request: Request, maxBytes: number): Promise<Uint8Arr
     }
     chunks.push(value);
   }
+  return concatBytes(chunks, total);
+}
+
+/** The chunks of a stream as one array (`total` is their summed length); a single chunk is returned as it is. */
+export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
   let offset = 0;

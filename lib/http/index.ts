@@ -1,4 +1,4 @@
-export { readJsonBody, readOptionalJsonBody, jsonDepth, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_JSON_DEPTH, type JsonBodyOptions } from './body.js';
+export { readJsonBody, readOptionalJsonBody, readBodyBytes, parseJsonBody, concatBytes, jsonDepth, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_JSON_DEPTH, type JsonBodyOptions } from './body.js';
 export { appendVary, corsHeaders, requestIdFrom, NO_STORE, PRIVATE_NO_CACHE, SECURITY_HEADERS } from './headers.js';
 export { parseBody, parseOptionalBody, parseParams, parseQuery } from './input.js';
 export { json, respond } from './respond.js';

@@ -80,6 +80,42 @@ function checkTimestamps(runs: RunBody[], nowMs: number, retentionDays: number):
   if (issues.length > 0) throw unprocessable('Some runs have a createdAt outside the accepted window.', issues);
 }
 
+/**
+ * Stores a validated batch of runs (at most MAX_RUNS_PER_BATCH) in the
+ * request's project: the one ingest path of POST /api/iris/runs and OTLP
+ * (lib/routes/otlp.ts). Runs without a cost are priced from the project's
+ * table; one `ingest_runs` call stores the batch whole or not at all and
+ * skips ids already stored; then budgets are evaluated in the background and
+ * the ingest metrics counted. `body` is what an Idempotency-Key's fingerprint
+ * is taken over.
+ */
+export async function storeRuns(c: RouteContext, runs: RunBody[], body: unknown = runs): Promise<{ inserted: number; duplicates: number }> {
+  const project = c.get('project');
+  const nowMs = c.get('services').now();
+  // Runs sent without a cost are priced from the project's table (cached; decoded once per copy).
+  const index = runs.some((r) => r.costUsd === undefined) ? await projectPriceIndex(c) : null;
+  const priced = runs.map((r) => (index ? priceRun(index, r, r.createdAt ? Date.parse(r.createdAt) : nowMs) : CLIENT_COST(r)));
+  // One statement: the batch is stored whole or not at all, and the answer is sent only after it committed.
+  // Runs with an id already stored are skipped (duplicates); with an Idempotency-Key the whole answer is replayed.
+  const { rows, replayed } = await runWrite(c, {
+    rpc: 'ingest_runs',
+    args: { p_project_id: project.id, p_runs: runs.map((r, i) => toRunInput(r, priced[i]!)) },
+    body,
+  });
+  const inserted = rows[0]?.inserted ?? 0;
+  const duplicates = runs.length - inserted;
+  if (!replayed) {
+    const { metrics, background } = c.get('services');
+    // Spend moved: record any budget threshold it reached (once; the database decides), off the request path.
+    if (inserted > 0) void background.run('budgets.evaluate', () => evaluateBudgets(c));
+    metrics.runsIngested(inserted);
+    metrics.runsDuplicate(duplicates);
+    // Tokens and cost as sent (duplicates included: a batch does not say which runs were skipped, and they are rare).
+    if (duplicates === 0) metrics.llmUsage(runs, priced);
+  }
+  return { inserted, duplicates };
+}
+
 /** GET /api/iris/runs?limit&cursor: recent runs, newest first. POST: ingests one run or a batch of up to 1,000. */
 export const runsRoute = defineRoute({
   path: '/api/iris/runs',
@@ -94,29 +130,8 @@ export const runsRoute = defineRoute({
     POST: async (c) => {
       const project = c.get('project');
       const runs = parseRuns(await readJsonBody(c.req.raw), c);
-      const nowMs = c.get('services').now();
-      checkTimestamps(runs, nowMs, retentionOf(project.settings).runsDays);
-      // Runs sent without a cost are priced from the project's table (cached; decoded once per copy).
-      const index = runs.some((r) => r.costUsd === undefined) ? await projectPriceIndex(c) : null;
-      const priced = runs.map((r) => (index ? priceRun(index, r, r.createdAt ? Date.parse(r.createdAt) : nowMs) : CLIENT_COST(r)));
-      // One statement: the batch is stored whole or not at all, and the 201 is sent only after it committed.
-      // Runs with an id already stored are skipped (duplicates); with an Idempotency-Key the whole answer is replayed.
-      const { rows, replayed } = await runWrite(c, {
-        rpc: 'ingest_runs',
-        args: { p_project_id: project.id, p_runs: runs.map((r, i) => toRunInput(r, priced[i]!)) },
-        body: runs,
-      });
-      const inserted = rows[0]?.inserted ?? 0;
-      const duplicates = runs.length - inserted;
-      if (!replayed) {
-        const { metrics, background } = c.get('services');
-        // Spend moved: record any budget threshold it reached (once; the database decides), off the request path.
-        if (inserted > 0) void background.run('budgets.evaluate', () => evaluateBudgets(c));
-        metrics.runsIngested(inserted);
-        metrics.runsDuplicate(duplicates);
-        // Tokens and cost as sent (duplicates included: a batch does not say which runs were skipped, and they are rare).
-        if (duplicates === 0) metrics.llmUsage(runs, priced);
-      }
+      checkTimestamps(runs, c.get('services').now(), retentionOf(project.settings).runsDays);
+      const { inserted, duplicates } = await storeRuns(c, runs);
       return json(c, { inserted, duplicates }, 201);
     },
   },

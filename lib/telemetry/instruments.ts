@@ -152,6 +152,11 @@ export function createInstruments(options: InstrumentsOptions) {
     name: 'runs_duplicate_total',
     help: 'Runs sent to POST /api/iris/runs whose id was already stored, so they were skipped.',
   });
+  const otlpSpans = registry.counter({
+    name: 'otlp_spans_total',
+    help: 'Spans received on POST /api/otel/v1/traces, by outcome (run: mapped to a run, stored or a duplicate as runs_ingested_total and runs_duplicate_total count; skipped: not a GenAI span, or an AI SDK span summing its model calls; rejected: a GenAI span whose values make no run) and convention (gen_ai, openinference, ai_sdk, none).',
+    labelNames: ['outcome', 'convention'],
+  });
   const retentionDeleted = registry.counter({
     name: 'retention_deleted_rows_total',
     help: 'Rows the retention sweep deleted, by table (model_runs, run_rollups, idempotency_keys).',
@@ -300,6 +305,10 @@ export function createInstruments(options: InstrumentsOptions) {
     },
     budgetUtilization(budget: string, ratio: number): void {
       budgetUtilization.labels({ budget: budget.slice(0, 200) }).set(ratio);
+    },
+    /** OTLP spans by outcome and the convention they were read with (both fixed sets). */
+    otlpSpans(outcome: 'run' | 'skipped' | 'rejected', convention: 'gen_ai' | 'openinference' | 'ai_sdk' | 'none', count: number): void {
+      if (count > 0) otlpSpans.labels({ outcome, convention }).inc(count);
     },
     runsDuplicate(count: number): void {
       if (count > 0) runDuplicates.inc(count);

@@ -8,6 +8,7 @@ import { encodeCursor, pgTimestampMs } from '../../lib/schemas/index.js';
 import { REFUSED_TIMESTAMPS } from '../../lib/schemas/testing.js';
 import { startLocalServer } from '../../lib/server/index.js';
 import { ADMIN_TOKEN, API_DIR, apiRoutes, createTestApp, rowCounts, sampleRun, type TestApp, type TestProject } from '../support/app.js';
+import { chatSpan, gzip, otlpJson, otlpProtobuf } from '../support/otlp.js';
 
 /**
  * Generated hostile requests against every route: wrong types, huge numbers,
@@ -624,6 +625,87 @@ describe('every method on every route', () => {
       expect(statuses.get(405) ?? 0).toBeGreaterThan(paths.length * (methods.length - 4));
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('hostile OTLP exports', () => {
+  const PATH = '/api/otel/v1/traces';
+  const PROTOBUF = { 'content-type': 'application/x-protobuf' };
+  // A project of its own with room for every request: the fuzzer would use up the default write limit.
+  let target: TestProject;
+  beforeAll(async () => {
+    target = await app.createProject('OTLP fuzz target', { rateLimit: { writesPerMinute: 1_000_000 } });
+  });
+  const send = (body: Uint8Array | string, headers: Record<string, string>) => app.request(PATH, { method: 'POST', key: target.key, headers, body: body as BodyInit });
+
+  /** A nesting of kvlist values `depth` deep, as raw protobuf (encoders recurse; this does not). */
+  function deepAttribute(depth: number): Uint8Array {
+    const field = (tag: number, bytes: Uint8Array) => {
+      const length: number[] = [];
+      for (let n = bytes.length; ; n >>>= 7) {
+        if (n < 0x80) { length.push(n); break; }
+        length.push((n & 0x7f) | 0x80);
+      }
+      return Uint8Array.from([tag, ...length, ...bytes]);
+    };
+    let value = field(0x0a, new TextEncoder().encode('x')); // AnyValue.string_value
+    for (let i = 0; i < depth; i++) value = field(0x32, field(0x0a, Uint8Array.from([...field(0x0a, Uint8Array.of(0x6b)), ...field(0x12, value)]))); // kvlist_value { values { key: "k", value } }
+    const kv = Uint8Array.from([...field(0x0a, new TextEncoder().encode('deep')), ...field(0x12, value)]);
+    const span = Uint8Array.from([...field(0x0a, new Uint8Array(16).fill(1)), ...field(0x12, new Uint8Array(8).fill(2)), ...field(0x4a, kv)]);
+    return field(0x0a, field(0x12, field(0x12, span))); // resource_spans { scope_spans { spans } }
+  }
+
+  it('answers malformed protobuf, truncated gzip, wrong content types and oversized bodies with a 4xx, changing nothing', async () => {
+    const before = await rowCounts(app.db);
+    const valid = otlpProtobuf(otlpJson([chatSpan()]));
+    const zipped = gzip(valid);
+    const cases: [Uint8Array | string, Record<string, string>][] = [
+      [Uint8Array.of(0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f), PROTOBUF],
+      [valid.subarray(0, valid.length - 3), PROTOBUF],
+      [zipped.subarray(0, zipped.length - 8), { ...PROTOBUF, 'content-encoding': 'gzip' }],
+      [valid, { ...PROTOBUF, 'content-encoding': 'gzip' }],
+      [zipped, { ...PROTOBUF, 'content-encoding': 'deflate, br' }],
+      [valid, { 'content-type': 'application/grpc' }],
+      [valid, { 'content-type': 'text/plain' }],
+      [valid, {}],
+      ['{"resourceSpans":', { 'content-type': 'application/json' }],
+      ['[1,2,3]', { 'content-type': 'application/json' }],
+      ['"\ud800"', { 'content-type': 'application/json' }],
+      ['['.repeat(100) + ']'.repeat(100), { 'content-type': 'application/json' }],
+      [new Uint8Array(4_600_000), PROTOBUF],
+      [gzip(new Uint8Array(40 * 1024 * 1024)), { ...PROTOBUF, 'content-encoding': 'gzip' }],
+      [valid, { ...PROTOBUF, 'content-length': 'lots' }],
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 512 }), fc.boolean(), async (bytes, zip) => {
+        const res = await send(zip ? gzip(bytes).subarray(0, Math.max(1, bytes.length % 40)) : bytes, { ...PROTOBUF, ...(zip ? { 'content-encoding': 'gzip' } : {}) });
+        expect(res.status).toBeLessThan(500);
+      }),
+      { numRuns: 300 },
+    );
+    for (const [body, headers] of cases) {
+      const res = await send(body, headers);
+      expect(res.status, `${JSON.stringify(headers)} ${String(body).slice(0, 40)}`).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+    }
+    expect(await rowCounts(app.db)).toEqual(before);
+  });
+
+  it('answers absurd attribute values without a 5xx: impossible numbers are rejected spans, absurd strings are cut', async () => {
+    const before = await rowCounts(app.db);
+    const absurd = [1e308, -1, 2 ** 63, 1.5, 'NaN', '1e309', '-0', '9'.repeat(400)].map((n) => chatSpan({ attributes: { 'gen_ai.usage.input_tokens': n } }));
+    const res = await app.request(PATH, { method: 'POST', key: target.key, json: otlpJson(absurd) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ partialSuccess: { rejectedSpans: String(absurd.length) } });
+    expect(await rowCounts(app.db)).toEqual(before);
+
+    const strings = HOSTILE_STRINGS.flatMap((s) => [chatSpan({ model: s }), chatSpan({ attributes: { 'gen_ai.agent.name': s, 'iris.prompt.version': s, '__proto__': s } })]);
+    const mixed = await app.request(PATH, { method: 'POST', key: target.key, json: otlpJson(strings, { 'service.name': 'x'.repeat(70_000), constructor: '💥' }) });
+    expect(mixed.status).toBe(200);
+    for (const depth of [10, 3000]) {
+      const deep = await send(deepAttribute(depth), PROTOBUF);
+      expect(deep.status, `depth ${depth}`).toBeLessThan(500);
     }
   });
 });

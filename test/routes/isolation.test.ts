@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, createTestApp, sampleRun, type TestApp, type TestProject } from '../support/app.js';
+import { chatSpan, otlpJson, otlpProtobuf, randomSpanId, randomTraceId } from '../support/otlp.js';
 
 /**
  * Tenant isolation on every project route: project B's ids, names and counts
@@ -251,5 +252,21 @@ describe('tenant isolation', () => {
     expect(own.data.map((e) => e.expertId)).toContain('b-secret-expert');
     const bExperts = (await (await app.request('/api/iris/experts', { key: b.key })).json()) as { data: { signature: string }[] };
     expect(bExperts.data.map((e) => e.signature)).toEqual(['b signature']);
+  });
+
+  it('stores an OTLP export only in the key’s project, even when A sends the very span B sent, naming B in its resource', async () => {
+    const span = chatSpan({ traceId: randomTraceId(), spanId: randomSpanId(), model: 'otlp-shared-model' });
+    const post = (p: TestProject, resource: Record<string, string>) =>
+      app.request('/api/otel/v1/traces', { method: 'POST', key: p.key, headers: { 'content-type': 'application/x-protobuf' }, body: otlpProtobuf(otlpJson([span], resource)) as BodyInit });
+    expect((await post(b, { 'service.name': 'b-service' })).status).toBe(200);
+    const before = await footprint(b.id);
+    expect((await post(a, { 'service.name': 'a-service', 'iris.project_id': b.id })).status).toBe(200);
+    expect(await footprint(b.id)).toEqual(before);
+    const listed = async (p: TestProject) =>
+      ((await (await app.request('/api/iris/runs?limit=100', { key: p.key, headers: { 'cache-control': 'no-cache' } })).json()) as { data: { id: string; model: string; expertId: string }[] }).data.filter((r) => r.model === 'otlp-shared-model');
+    const [inA, inB] = [await listed(a), await listed(b)];
+    expect(inA.map((r) => r.expertId)).toEqual(['a-service']);
+    expect(inB.map((r) => r.expertId)).toEqual(['b-service']);
+    expect(inA[0]!.id).not.toBe(inB[0]!.id);
   });
 });
