@@ -32,6 +32,9 @@ const BROWSER: Record<CachedResource, 'fresh' | 'revalidate'> = {
   runs: 'revalidate',
   prices: 'revalidate',
   budgets: 'revalidate',
+  prompts: 'revalidate',
+  experiments: 'revalidate',
+  experimentResults: 'fresh',
   auth: 'revalidate',
 };
 

@@ -12,3 +12,4 @@ export { breakdownRoute, timeseriesRoute } from './analytics.js';
 export { webhookDeliveriesRoute, webhookRoute, webhooksCronRoute, webhooksRoute, webhookTestRoute } from './webhooks.js';
 export { adminProjectPricesRoute, pricesRoute, projectPriceIndex, unknownModelsRoute } from './prices.js';
 export { budgetCheckRoute, budgetRoute, budgetsRoute, evaluateBudgets, projectBudgets } from './budgets.js';
+export { promptLabelRoute, promptRenderRoute, promptRoute, promptsRoute, promptVersionRoute, promptVersionsRoute, cachedVersion } from './prompts.js';

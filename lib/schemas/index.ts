@@ -11,3 +11,4 @@ export * from './lifecycle.js';
 export * from './webhooks.js';
 export * from './pricing.js';
 export * from './budgets.js';
+export * from './prompts.js';

@@ -127,6 +127,32 @@ const WRITES: WriteSpec[] = [
     ],
   },
   {
+    path: '/api/iris/prompts',
+    valid: () => ({ name: 'fuzzed-prompt', template: 'Hi {{x}}' }),
+    fields: [
+      { name: 'name', kind: 'id' },
+      { name: 'template', kind: 'string' },
+    ],
+  },
+  {
+    // A prompt the fuzz project does not have: a body that passes validation is a 404, never a write.
+    path: '/api/iris/prompts/fuzz-ghost/versions',
+    valid: () => ({ template: 'Hi {{x}}' }),
+    fields: [
+      { name: 'template', kind: 'string' },
+      { name: 'status', kind: 'enum' },
+    ],
+  },
+  {
+    path: '/api/iris/prompts/fuzz-ghost/render',
+    valid: () => ({ variables: { x: 'a' } }),
+    fields: [
+      { name: 'variables', kind: 'object' },
+      { name: 'version', kind: 'int' },
+      { name: 'label', kind: 'enum' },
+    ],
+  },
+  {
     path: '/api/admin/projects',
     valid: () => ({ name: 'fuzz' }),
     fields: [{ name: 'name', kind: 'string' }],
@@ -314,6 +340,10 @@ const READ_PATHS = [
   '/api/admin/projects',
   '/api/cron/retention',
   '/api/iris/webhooks',
+  '/api/iris/prompts',
+  '/api/iris/prompts/fuzz-ghost',
+  '/api/iris/prompts/fuzz-ghost/versions',
+  '/api/iris/prompts/fuzz-ghost/labels/production',
   '/api/cron/webhooks',
   '/api/health/detailed',
 ];
@@ -321,7 +351,7 @@ const READ_PATHS = [
 const operatorPath = (path: string) => path.startsWith('/api/admin') || path === '/api/health/detailed';
 const QUERY_KEYS = [
   'from', 'to', 'limit', 'cursor', 'active', 'expertId', 'projectId', 'unknown', '__proto__', 'constructor',
-  'metric', 'interval', 'groupBy', 'top', 'by', 'sort', 'order',
+  'metric', 'interval', 'groupBy', 'top', 'by', 'sort', 'order', 'label', 'version',
 ];
 
 const readRequest = (): fc.Arbitrary<Generated> =>
@@ -370,6 +400,12 @@ const pathRequest = (): fc.Arbitrary<Generated> =>
       '/api/iris/webhooks/:x',
       '/api/iris/webhooks/:x/deliveries',
       '/api/iris/webhooks/:x/test',
+      '/api/iris/prompts/:x',
+      '/api/iris/prompts/:x/versions',
+      '/api/iris/prompts/:x/render',
+      '/api/iris/prompts/:x/labels/production',
+      '/api/iris/prompts/fuzz-ghost/labels/:x',
+      '/api/iris/prompts/fuzz-ghost/versions/:x',
     ),
     fc.constantFrom('POST', 'GET', 'PUT', 'DELETE', 'PATCH'),
   )

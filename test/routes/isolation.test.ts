@@ -9,7 +9,7 @@ let app: TestApp;
 let a: TestProject;
 let b: TestProject;
 
-const B_MARKERS = ['b-secret-expert', 'b-secret-model', 'b-secret-agent', 'B secret report', 'B secret context', 'b-secret-hook'];
+const B_MARKERS = ['b-secret-expert', 'b-secret-model', 'b-secret-agent', 'B secret report', 'B secret context', 'b-secret-hook', 'b-secret-prompt', 'B secret template'];
 /** Each project's webhook endpoint (created in seed). */
 const hooks: Record<'a' | 'b', string> = { a: '', b: '' };
 
@@ -61,6 +61,10 @@ async function seed(p: TestProject, tag: 'a' | 'b') {
   const hook = await send('/api/iris/webhooks', { url: `https://93.184.215.14/${tag}-secret-hook`, eventTypes: ['budget.threshold_crossed'] });
   expect(hook.status).toBe(201);
   hooks[tag] = ((await hook.json()) as { id: string }).id;
+  // A prompt of its own, and one named alike in both projects with different content.
+  const secret = tag === 'b' ? 'b-secret-prompt' : 'a-prompt';
+  expect((await send('/api/iris/prompts', { name: secret, template: `${tag === 'b' ? 'B secret template' : 'A template'} {{x}}`, labels: ['production'] })).status).toBe(201);
+  expect((await send('/api/iris/prompts', { name: 'shared', template: `${tag === 'b' ? 'B secret template' : 'A template'} {{x}}`, labels: ['production'] })).status).toBe(201);
 }
 
 /** Everything B has, per table, straight from the database. */
@@ -74,7 +78,10 @@ async function footprint(projectId: string) {
        (select count(*) from reflexions where project_id = $1)::int as reflexions,
        (select count(*) from api_keys where project_id = $1 and revoked_at is null)::int as keys,
        (select count(*) from webhook_endpoints where project_id = $1 and disabled_at is null)::int as hooks,
-       (select count(*) from webhook_events where project_id = $1)::int as events`,
+       (select count(*) from webhook_events where project_id = $1)::int as events,
+       (select count(*) from prompt_versions v join prompts p on p.id = v.prompt_id where p.project_id = $1)::int as prompt_versions,
+       (select count(*) from prompt_label_moves m join prompts p on p.id = m.prompt_id where p.project_id = $1)::int as label_moves,
+       (select count(*) from prompt_versions v join prompts p on p.id = v.prompt_id where p.project_id = $1 and v.status <> 'draft')::int as statuses`,
     [projectId],
   );
   return row;
@@ -109,6 +116,12 @@ const READS = [
   '/api/iris/runs',
   '/api/iris/runs?limit=100',
   '/api/iris/webhooks',
+  '/api/iris/prompts',
+  '/api/iris/prompts/shared',
+  '/api/iris/prompts/shared?label=latest',
+  '/api/iris/prompts/shared/versions',
+  '/api/iris/prompts/shared/versions/1',
+  '/api/iris/prompts/shared/labels/production',
 ];
 
 describe('tenant isolation', () => {
@@ -217,5 +230,45 @@ describe('tenant isolation', () => {
     expect(own.data.map((e) => e.expertId)).toContain('b-secret-expert');
     const bExperts = (await (await app.request('/api/iris/experts', { key: b.key })).json()) as { data: { signature: string }[] };
     expect(bExperts.data.map((e) => e.signature)).toEqual(['b signature']);
+  });
+});
+
+describe('tenant isolation of prompts', () => {
+  it('never lets A read, render, version, relabel or deprecate B’s prompt, however A names it', async () => {
+    const before = await footprint(b.id);
+    const attempts: [string, string, unknown][] = [
+      ['GET', '/api/iris/prompts/b-secret-prompt', undefined],
+      ['GET', '/api/iris/prompts/b-secret-prompt/versions', undefined],
+      ['GET', '/api/iris/prompts/b-secret-prompt/versions/1', undefined],
+      ['GET', '/api/iris/prompts/b-secret-prompt/labels/production', undefined],
+      ['POST', '/api/iris/prompts/b-secret-prompt/render', { variables: { x: 1 } }],
+      ['POST', '/api/iris/prompts/b-secret-prompt/versions', { template: 'hijack' }],
+      ['PUT', '/api/iris/prompts/b-secret-prompt/labels/production', { version: 1 }],
+      ['PATCH', '/api/iris/prompts/b-secret-prompt/versions/1', { status: 'deprecated' }],
+    ];
+    for (const [method, path, json] of attempts) {
+      const res = await app.request(path, { method, key: a.key, ...(json === undefined ? {} : { json }) });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      const text = await res.text();
+      for (const marker of ['B secret template', b.id]) expect(text, `${method} ${path}`).not.toContain(marker);
+    }
+    expect(await footprint(b.id)).toEqual(before);
+  });
+
+  it('gives each project its own prompt of a shared name, and A’s writes to it never reach B', async () => {
+    const before = await footprint(b.id);
+    expect((await app.request('/api/iris/prompts/shared/versions', { method: 'POST', key: a.key, json: { template: 'A v2 {{x}}' } })).status).toBe(201);
+    expect((await app.request('/api/iris/prompts/shared/labels/production', { method: 'PUT', key: a.key, json: { version: 2 } })).status).toBe(200);
+    const fromB = (await (await app.request('/api/iris/prompts/shared', { key: b.key })).json()) as { version: number; template: string };
+    expect(fromB).toMatchObject({ version: 1, template: 'B secret template {{x}}' });
+    expect(await footprint(b.id)).toEqual(before);
+    const claims: [string, string, unknown][] = [
+      ['PUT', '/api/iris/prompts/shared/labels/production', { projectId: b.id, version: 1 }],
+      ['POST', '/api/iris/prompts', { projectId: b.id, name: 'x', template: 'y' }],
+      ['POST', '/api/iris/prompts/shared/versions', { projectId: b.id, template: 'y' }],
+      ['POST', '/api/iris/prompts/shared/render', { projectId: b.id, variables: { x: 1 } }],
+    ];
+    for (const [method, path, json] of claims) expect((await app.request(path, { method, key: a.key, json })).status, path).toBe(403);
+    expect(await footprint(b.id)).toEqual(before);
   });
 });
