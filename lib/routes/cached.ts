@@ -175,6 +175,23 @@ function cachedResponse(
 }
 
 /**
+ * A cached JSON value a handler uses rather than sends (a prompt to render,
+ * an experiment to assign from), from the same entry a GET of `resource` with
+ * `params` serves: synchronously when a fresh copy is in L1 (decoded once per
+ * fill), else through the tiered cache, computing it with `load`.
+ */
+export function readCached<T>(c: RouteContext, resource: Exclude<CachedResource, 'auth'>, params: CacheParams, load: () => Promise<T>): MaybePromise<T> {
+  const { cache } = c.get('services');
+  const key = cacheKey(c.get('project').id, resource, params);
+  const decode = (value: string) => JSON.parse(value) as T;
+  const known = cache.peekDecoded(key, decode);
+  if (known) return known;
+  return cache
+    .getOrCompute(key, async () => JSON.stringify(await load()), { policy: CACHE_POLICIES[resource] })
+    .then((result) => cache.peekDecoded(key, decode) ?? decode(result.value));
+}
+
+/**
  * After a write users expect to see at once: bumps the generation of each
  * resource for the key's project, so every instance stops serving older copies
  * (at once here, within the generation check interval elsewhere).

@@ -1,4 +1,3 @@
-import { CACHE_POLICIES, cacheKey } from '../cache/index.js';
 import type { PromptOutcomeRow, PromptVersionRow } from '../db/types.js';
 import { conflict, HttpError, notFound } from '../errors.js';
 import { defineRoute, json, parseBody, parseParams, parseQuery, type MaybePromise, type RouteContext } from '../http/index.js';
@@ -17,7 +16,7 @@ import {
   UpdatePromptVersionBody,
   type CreatePromptVersion,
 } from '../schemas/index.js';
-import { invalidate, respondCached } from './cached.js';
+import { invalidate, readCached, respondCached } from './cached.js';
 import { runWrite } from './idempotent.js';
 
 /** A version as every prompt answer shows it. */
@@ -112,14 +111,7 @@ async function loadVersion(c: RouteContext, name: string, s: VersionSelector): P
  * hot paths), else through the tiered cache.
  */
 export function cachedVersion(c: RouteContext, name: string, s: VersionSelector): MaybePromise<PromptVersionView> {
-  const { cache } = c.get('services');
-  const key = cacheKey(c.get('project').id, 'prompts', versionKeyParams(name, s));
-  const decode = (value: string) => JSON.parse(value) as PromptVersionView;
-  const known = cache.peekDecoded(key, decode);
-  if (known) return known;
-  return cache
-    .getOrCompute(key, async () => JSON.stringify(await loadVersion(c, name, s)), { policy: CACHE_POLICIES.prompts })
-    .then((result) => cache.peekDecoded(key, decode) ?? decode(result.value));
+  return readCached(c, 'prompts', versionKeyParams(name, s), () => loadVersion(c, name, s));
 }
 
 /** After any prompt write: every instance re-reads prompts, and experiments, which show their variants' versions. */

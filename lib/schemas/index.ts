@@ -12,3 +12,4 @@ export * from './webhooks.js';
 export * from './pricing.js';
 export * from './budgets.js';
 export * from './prompts.js';
+export * from './experiments.js';

@@ -153,6 +153,15 @@ const WRITES: WriteSpec[] = [
     ],
   },
   {
+    path: '/api/iris/experiments',
+    valid: () => ({ key: 'fuzzed-exp', name: 'x', variants: [{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }] }),
+    fields: [
+      { name: 'key', kind: 'id' },
+      { name: 'name', kind: 'string' },
+      { name: 'variants', kind: 'enum' },
+    ],
+  },
+  {
     path: '/api/admin/projects',
     valid: () => ({ name: 'fuzz' }),
     fields: [{ name: 'name', kind: 'string' }],
@@ -344,6 +353,10 @@ const READ_PATHS = [
   '/api/iris/prompts/fuzz-ghost',
   '/api/iris/prompts/fuzz-ghost/versions',
   '/api/iris/prompts/fuzz-ghost/labels/production',
+  '/api/iris/experiments',
+  '/api/iris/experiments/fuzz-ghost',
+  '/api/iris/experiments/fuzz-ghost/assignment',
+  '/api/iris/experiments/fuzz-ghost/results',
   '/api/cron/webhooks',
   '/api/health/detailed',
 ];
@@ -351,7 +364,7 @@ const READ_PATHS = [
 const operatorPath = (path: string) => path.startsWith('/api/admin') || path === '/api/health/detailed';
 const QUERY_KEYS = [
   'from', 'to', 'limit', 'cursor', 'active', 'expertId', 'projectId', 'unknown', '__proto__', 'constructor',
-  'metric', 'interval', 'groupBy', 'top', 'by', 'sort', 'order', 'label', 'version',
+  'metric', 'interval', 'groupBy', 'top', 'by', 'sort', 'order', 'label', 'version', 'subject', 'alpha', 'plannedRuns',
 ];
 
 const readRequest = (): fc.Arbitrary<Generated> =>
@@ -406,6 +419,9 @@ const pathRequest = (): fc.Arbitrary<Generated> =>
       '/api/iris/prompts/:x/labels/production',
       '/api/iris/prompts/fuzz-ghost/labels/:x',
       '/api/iris/prompts/fuzz-ghost/versions/:x',
+      '/api/iris/experiments/:x',
+      '/api/iris/experiments/:x/assignment',
+      '/api/iris/experiments/:x/results',
     ),
     fc.constantFrom('POST', 'GET', 'PUT', 'DELETE', 'PATCH'),
   )

@@ -9,7 +9,7 @@ let app: TestApp;
 let a: TestProject;
 let b: TestProject;
 
-const B_MARKERS = ['b-secret-expert', 'b-secret-model', 'b-secret-agent', 'B secret report', 'B secret context', 'b-secret-hook', 'b-secret-prompt', 'B secret template'];
+const B_MARKERS = ['b-secret-expert', 'b-secret-model', 'b-secret-agent', 'B secret report', 'B secret context', 'b-secret-hook', 'b-secret-prompt', 'B secret template', 'b-secret-variant'];
 /** Each project's webhook endpoint (created in seed). */
 const hooks: Record<'a' | 'b', string> = { a: '', b: '' };
 
@@ -65,6 +65,12 @@ async function seed(p: TestProject, tag: 'a' | 'b') {
   const secret = tag === 'b' ? 'b-secret-prompt' : 'a-prompt';
   expect((await send('/api/iris/prompts', { name: secret, template: `${tag === 'b' ? 'B secret template' : 'A template'} {{x}}`, labels: ['production'] })).status).toBe(201);
   expect((await send('/api/iris/prompts', { name: 'shared', template: `${tag === 'b' ? 'B secret template' : 'A template'} {{x}}`, labels: ['production'] })).status).toBe(201);
+  // An experiment of the same key in both projects, over each project's own prompt.
+  const variants = [
+    { name: 'control', weight: 1, prompt: { name: 'shared', version: 1 } },
+    { name: tag === 'b' ? 'b-secret-variant' : 'a-variant', weight: 1, payload: { note: tag === 'b' ? 'B secret template' : 'A' } },
+  ];
+  expect((await send('/api/iris/experiments', { key: 'shared-exp', name: tag === 'b' ? 'B secret template' : 'A experiment', variants, status: 'running' })).status).toBe(201);
 }
 
 /** Everything B has, per table, straight from the database. */
@@ -81,7 +87,8 @@ async function footprint(projectId: string) {
        (select count(*) from webhook_events where project_id = $1)::int as events,
        (select count(*) from prompt_versions v join prompts p on p.id = v.prompt_id where p.project_id = $1)::int as prompt_versions,
        (select count(*) from prompt_label_moves m join prompts p on p.id = m.prompt_id where p.project_id = $1)::int as label_moves,
-       (select count(*) from prompt_versions v join prompts p on p.id = v.prompt_id where p.project_id = $1 and v.status <> 'draft')::int as statuses`,
+       (select count(*) from prompt_versions v join prompts p on p.id = v.prompt_id where p.project_id = $1 and v.status <> 'draft')::int as statuses,
+       (select count(*) + count(nullif(updated_at, created_at)) from experiments where project_id = $1)::int as experiments`,
     [projectId],
   );
   return row;
@@ -122,6 +129,10 @@ const READS = [
   '/api/iris/prompts/shared/versions',
   '/api/iris/prompts/shared/versions/1',
   '/api/iris/prompts/shared/labels/production',
+  '/api/iris/experiments',
+  '/api/iris/experiments/shared-exp',
+  '/api/iris/experiments/shared-exp/assignment?subject=someone',
+  '/api/iris/experiments/shared-exp/results',
 ];
 
 describe('tenant isolation', () => {
@@ -269,6 +280,28 @@ describe('tenant isolation of prompts', () => {
       ['POST', '/api/iris/prompts/shared/render', { projectId: b.id, variables: { x: 1 } }],
     ];
     for (const [method, path, json] of claims) expect((await app.request(path, { method, key: a.key, json })).status, path).toBe(403);
+    expect(await footprint(b.id)).toEqual(before);
+  });
+});
+
+describe('tenant isolation of experiments', () => {
+  it('never lets A change B’s experiment of the same key, and assigns and reports A’s own only', async () => {
+    const before = await footprint(b.id);
+    expect((await app.request('/api/iris/experiments/shared-exp', { method: 'PATCH', key: a.key, json: { status: 'stopped' } })).status).toBe(200);
+    const fromB = (await (await app.request('/api/iris/experiments/shared-exp', { key: b.key })).json()) as { status: string };
+    expect(fromB.status).toBe('running');
+    expect(await footprint(b.id)).toEqual(before);
+    const claims: [string, string, unknown][] = [
+      ['PATCH', '/api/iris/experiments/shared-exp', { projectId: b.id, status: 'completed' }],
+      ['POST', '/api/iris/experiments', { projectId: b.id, key: 'x', name: 'x', variants: [{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }] }],
+    ];
+    for (const [method, path, json] of claims) expect((await app.request(path, { method, key: a.key, json })).status, path).toBe(403);
+    for (const path of ['/api/iris/experiments/shared-exp/assignment?subject=x', '/api/iris/experiments/shared-exp/results']) {
+      expect((await app.request(`${path}&projectId=${b.id}`.replace('results&', 'results?'), { key: a.key })).status, path).toBe(403);
+    }
+    // A variant of A names A's prompt, never B's prompt of the same name.
+    const assignment = await (await app.request('/api/iris/experiments/shared-exp/assignment?subject=x', { key: a.key })).text();
+    expect(assignment).not.toContain('B secret template');
     expect(await footprint(b.id)).toEqual(before);
   });
 });
