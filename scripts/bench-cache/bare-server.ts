@@ -1,7 +1,7 @@
 /**
  * Child process (see child-process.ts): the baseline of the hot-path
  * scenarios. A bare Hono app on @hono/node-server (the adapter the Iris local
- * server uses too) answering GET /api/iris/overview with bytes and headers
+ * server uses too) answering GET (the overview, a prompt, an assignment: any path) with bytes and headers
  * captured from Iris, and 304 when `If-None-Match` equals the ETag: no auth,
  * no rate limit, no cache lookup, no metrics.
  *
@@ -24,7 +24,7 @@ export interface BareResponses {
 childMain(async () => {
   const spec = JSON.parse(process.argv[2] ?? '{}') as BareResponses;
   const app = new Hono();
-  app.get('/api/iris/overview', (c) =>
+  app.get('*', (c) =>
     c.req.header('if-none-match') === spec.etag ? c.body(null, 304, spec.headers304) : c.body(spec.body, 200, spec.headers200),
   );
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
