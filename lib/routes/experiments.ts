@@ -188,29 +188,46 @@ export const experimentRoute = defineRoute({
   },
 });
 
+/**
+ * Each variant's assignment answer around the subject, serialised once per
+ * decoded definition (so once per cache fill), not once per request: the
+ * answer is `head + JSON.stringify(subject) + tail[variant]`.
+ */
+const assignmentParts = new WeakMap<ExperimentView, { head: string; tails: Map<string, string> }>();
+
+function partsOf(experiment: ExperimentView) {
+  let parts = assignmentParts.get(experiment);
+  if (parts === undefined) {
+    const running = experiment.status === 'running';
+    const tails = new Map<string, string>();
+    for (const v of experiment.variants) {
+      // Everything after "subject": the same for every subject of this variant.
+      const rest = JSON.stringify({
+        variant: v.name,
+        // False outside the experiment's run: the answer is the control (or the winner) and counts for nothing.
+        inExperiment: running,
+        promptVersion: v.runTag,
+        prompt: v.prompt,
+        payload: v.payload,
+      });
+      tails.set(v.name, `,${rest.slice(1)}`);
+    }
+    const head = JSON.stringify({ experiment: experiment.key, status: experiment.status }).slice(0, -1) + ',"subject":';
+    assignmentParts.set(experiment, (parts = { head, tails }));
+  }
+  return parts;
+}
+
 /** The assignment answer: which variant, and what to run with it. */
 function assignmentResponse(c: RouteContext, experiment: ExperimentView, subject: string): Response {
-  const running = experiment.status === 'running';
   // Outside its run every subject gets the control, or the winner once there is one.
-  const name = running ? experiment.variants[assignVariant(experiment.salt, subject, experiment.variants)]!.name : (experiment.winner ?? experiment.control);
-  const variant = experiment.variants.find((v) => v.name === name)!;
-  c.get('responseHeaders')['Cache-Control'] = PRIVATE_NO_CACHE;
-  c.get('responseHeaders')['Content-Type'] = 'application/json';
-  return respond(
-    c,
-    JSON.stringify({
-      experiment: experiment.key,
-      status: experiment.status,
-      subject,
-      variant: variant.name,
-      /** False outside the experiment's run: the answer is the control (or the winner) and counts for nothing. */
-      inExperiment: running,
-      promptVersion: variant.runTag,
-      prompt: variant.prompt,
-      payload: variant.payload,
-    }),
-    200,
-  );
+  const name =
+    experiment.status === 'running' ? experiment.variants[assignVariant(experiment.salt, subject, experiment.variants)]!.name : (experiment.winner ?? experiment.control);
+  const { head, tails } = partsOf(experiment);
+  const headers = c.get('responseHeaders');
+  headers['Cache-Control'] = PRIVATE_NO_CACHE;
+  headers['Content-Type'] = 'application/json';
+  return respond(c, head + JSON.stringify(subject) + tails.get(name)!, 200);
 }
 
 /**
