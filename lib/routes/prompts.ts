@@ -68,7 +68,7 @@ export function promptRefusal(outcome: string, name: string, detail: { label?: s
     case 'label_not_found':
       return notFound(`Prompt ${name} has no label ${detail.label ?? DEFAULT_LABEL}.`, 'label_not_found');
     case 'version_not_found':
-      return notFound(`Prompt ${name} has no version ${detail.version ?? ''}.`.replace(' .', '.'), 'version_not_found');
+      return notFound(`Prompt ${name} has no version${detail.version == null ? '' : ` ${detail.version}`}.`, 'version_not_found');
     case 'prompt_exists':
       return conflict('prompt_exists', `A prompt named ${name} already exists in this project; add a version with POST /api/iris/prompts/${name}/versions.`);
     case 'deprecated_production':
