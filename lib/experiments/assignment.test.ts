@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { assignmentPoint, assignVariant, murmur3 } from './assignment.js';
 import { sampleRatioMismatch } from './statistics/index.js';
@@ -57,5 +60,20 @@ describe('assignVariant', () => {
     ];
     const toA = Array.from({ length: 10_000 }, (_, i) => assignVariant('s', `u${i}`, variants)).filter((i) => i === 0).length;
     expect(toA).toBeLessThanOrEqual(1);
+  });
+
+  it('assigns alike in another process', async () => {
+    const module = fileURLToPath(new URL('./assignment.ts', import.meta.url));
+    const variants = [
+      { name: 'a', weight: 3 },
+      { name: 'b', weight: 1 },
+      { name: 'c', weight: 2 },
+    ];
+    const subjects = Array.from({ length: 500 }, (_, i) => `user-${i}-ü`);
+    const code = `import { assignVariant } from ${JSON.stringify(module)};
+      const subjects = ${JSON.stringify(subjects)};
+      console.log(JSON.stringify(subjects.map((s) => assignVariant('cross-process', s, ${JSON.stringify(variants)}))));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 60_000 });
+    expect(JSON.parse(stdout)).toEqual(subjects.map((s) => assignVariant('cross-process', s, variants)));
   });
 });
