@@ -5,7 +5,7 @@
  *   npm run bench:cache                       # full run (about 7 minutes on 2 cores)
  *   npm run bench:cache -- --quick            # shorter rounds, no PostgreSQL 15 (under 2 minutes)
  *   npm run bench:cache -- --json out.json    # also write everything measured as JSON
- *   npm run bench:cache -- --only hot,mix     # some scenarios: hot, cold, pg15, coalescing, memory, redis, mix, kv
+ *   npm run bench:cache -- --only hot,mix     # some scenarios: hot, prompts, cold, pg15, coalescing, memory, redis, mix, kv
  *   npm run bench:cache -- --no-fail          # exit 0 even when a target is missed
  *   options: --rounds N, --seconds S (per measured run), --connections N
  *
@@ -19,6 +19,7 @@
  * 6. Redis killed and restarted under load: no 5xx, no socket errors
  * 7. 15% ingest writes + 85% reads: read hit rate > 90%
  * 8. a healthy Redis under 40 connections: the KV circuit never opens
+ * 9, 10. the prompt fetch by label and experiment assignment, from L1, vs the bare handler: ratio >= 0.80 (--only prompts)
  *
  * Method. The machine is shared and noisy, so compared servers run side by
  * side in interleaved rounds (alternating which goes first) and the report
@@ -41,12 +42,13 @@ import { runInterruptStops, type BenchSettings, type Check, type ScenarioReport 
 import { coalescingScenario } from './bench-cache/scenarios/coalescing.js';
 import { coldPathScenario, postgresScenarios } from './bench-cache/scenarios/cold-path.js';
 import { hotPathScenarios } from './bench-cache/scenarios/hot-path.js';
+import { promptPathScenarios } from './bench-cache/scenarios/prompt-path.js';
 import { memoryScenario } from './bench-cache/scenarios/memory.js';
 import { mixScenario } from './bench-cache/scenarios/mix.js';
 import { kvLoadScenario } from './bench-cache/scenarios/kv-load.js';
 import { redisOutageScenario } from './bench-cache/scenarios/redis-outage.js';
 
-const GROUPS = ['hot', 'cold', 'pg15', 'coalescing', 'memory', 'redis', 'mix', 'kv'] as const;
+const GROUPS = ['hot', 'prompts', 'cold', 'pg15', 'coalescing', 'memory', 'redis', 'mix', 'kv'] as const;
 type Group = (typeof GROUPS)[number];
 
 const USAGE = `usage: npm run bench:cache -- [--quick] [--json FILE] [--no-fail] [--only ${GROUPS.join(',')}] [--rounds N] [--seconds S] [--connections N]`;
@@ -160,7 +162,7 @@ async function main(): Promise<number> {
   };
 
   let embedded: Child<IrisServerInfo> | null = null;
-  const needsEmbedded = (['hot', 'cold', 'coalescing', 'mix'] as const).some((g) => only.has(g));
+  const needsEmbedded = (['hot', 'prompts', 'cold', 'coalescing', 'mix'] as const).some((g) => only.has(g));
   try {
     if (needsEmbedded) {
       settings.progress(`starting Iris (PGlite, ${EMBEDDED_RUNS.toLocaleString('en')} demo runs, in-memory KV) in a child process...`);
@@ -170,6 +172,7 @@ async function main(): Promise<number> {
     }
     const iris = embedded;
     if (iris && only.has('hot')) await scenario('hot', () => hotPathScenarios(iris, settings));
+    if (iris && only.has('prompts')) await scenario('prompts', () => promptPathScenarios(iris, settings));
     if (iris && only.has('cold')) await scenario('cold', () => coldPathScenario(iris, settings, `PGlite, ${EMBEDDED_RUNS.toLocaleString('en')} runs`));
     if (iris && only.has('coalescing')) await scenario('coalescing', () => coalescingScenario(iris, settings, 'coalescing-pglite'));
     if (only.has('pg15')) {

@@ -21,7 +21,7 @@ describe('cachePolicy', () => {
 describe('CACHE_POLICIES', () => {
   it('holds the agreed TTLs', () => {
     const ttls = Object.fromEntries(Object.entries(CACHE_POLICIES).map(([name, p]) => [name, p.ttlMs / 1000]));
-    expect(ttls).toEqual({ overview: 30, stats: 60, experts: 300, reports: 30, reflexions: 30, runs: 5, prices: 300, budgets: 10, auth: 300 });
+    expect(ttls).toEqual({ overview: 30, stats: 60, experts: 300, reports: 30, reflexions: 30, runs: 5, prices: 300, budgets: 10, prompts: 300, experiments: 300, experimentResults: 30, auth: 300 });
   });
 
   it('never keeps a value past its grace window for longer than an hour', () => {

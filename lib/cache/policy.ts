@@ -106,6 +106,18 @@ export const CACHE_POLICIES = {
    */
   budgets: cachePolicy({ ttlMs: 10 * SECOND, staleMs: 10 * SECOND, graceMs: 15 * MINUTE }),
   /**
+   * Prompts and their versions, fetched by agents before every LLM call.
+   * Versions never change; every label move, new version and status change
+   * bumps the generation, so a move is seen fleet-wide within the generation
+   * check and the TTL only bounds a missed bump (KV down). A long grace keeps
+   * agents running on the prompt they had through a database outage.
+   */
+  prompts: cachePolicy({ ttlMs: 5 * MINUTE, staleMs: 5 * MINUTE, graceMs: 60 * MINUTE }),
+  /** Experiment definitions (assignment reads them on every call): as prompts, bumped by every experiment write and label move. */
+  experiments: cachePolicy({ ttlMs: 5 * MINUTE, staleMs: 5 * MINUTE, graceMs: 60 * MINUTE }),
+  /** Experiment results move with ingest, which does not bump: the overview's 30 s. */
+  experimentResults: cachePolicy({ ttlMs: 30 * SECOND, staleMs: 30 * SECOND, graceMs: 10 * MINUTE }),
+  /**
    * API-key lookups (key hash -> project): every request needs one. A revoke
    * or rotate bumps the `AUTH_SCOPE` generation, so the TTL only bounds what
    * a missed bump (KV down) can cost. One minute of SWR keeps hot keys off the

@@ -16,6 +16,7 @@ export const EXPECTED_MIGRATIONS: readonly string[] = Object.freeze([
   '0007_webhooks.sql',
   '0008_pricing.sql',
   '0009_budgets.sql',
+  '0010_prompts.sql',
 ]);
 
 /** The migration that adds `iris_applied_migrations`, which the health check calls. */

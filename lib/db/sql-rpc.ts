@@ -61,10 +61,23 @@ const RPC_NAMES: Record<RpcName, true> = {
   webhook_backlog: true,
   delete_expired_webhook_events: true,
   iris_applied_migrations: true,
+  list_prompts: true,
+  create_prompt: true,
+  create_prompt_version: true,
+  get_prompt_version: true,
+  list_prompt_versions: true,
+  move_prompt_label: true,
+  list_prompt_label_moves: true,
+  set_prompt_version_status: true,
+  list_experiments: true,
+  get_experiment: true,
+  create_experiment: true,
+  update_experiment: true,
+  experiment_results: true,
 };
 
 /** jsonb parameters: always sent as JSON text, even when the value is a JSON string or number. */
-const JSON_ARGS = new Set(['p_runs', 'p_settings', 'p_performance', 'p_data', 'p_usage', 'p_args', 'p_payload', 'p_event_types', 'p_prices', 'p_changes', 'p_thresholds']);
+const JSON_ARGS = new Set(['p_runs', 'p_settings', 'p_performance', 'p_data', 'p_usage', 'p_args', 'p_payload', 'p_event_types', 'p_prices', 'p_changes', 'p_thresholds', 'p_messages', 'p_variables', 'p_config', 'p_labels', 'p_variants', 'p_guardrail_metrics']);
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const ARG_NAME = /^p_[a-z0-9_]+$/;

@@ -100,6 +100,80 @@ export interface BudgetStatusRow extends BudgetRow {
   spent_usd: number;
 }
 
+/** A prompt version as every prompt RPC returns it (0010_prompts): immutable content, its status and the labels pointing at it. */
+export interface PromptVersionRow {
+  name: string;
+  description: string;
+  version: number;
+  template: string | null;
+  messages: { role: string; content: string }[] | null;
+  variables: string[];
+  config: Record<string, Json>;
+  commit_message: string | null;
+  status: PromptStatus;
+  created_by: string | null;
+  created_at: Timestamp;
+  labels: string[];
+  latest_version: number;
+}
+
+export type PromptStatus = 'draft' | 'testing' | 'active' | 'deprecated';
+
+/** A prompt RPC's answer: `outcome` says what happened; the version's columns are null unless it found or wrote one. */
+export type PromptOutcomeRow<O extends string> = { outcome: O } & Nullable<PromptVersionRow>;
+
+type Nullable<T> = { [K in keyof T]: T[K] | null };
+
+/** The arguments of both prompt writes (the content of one version). */
+type PromptVersionArgs = {
+  p_project_id: Uuid;
+  p_name: string;
+  p_template: string | null;
+  p_messages: { role: string; content: string }[] | null;
+  p_variables: string[];
+  p_config: Record<string, Json>;
+  p_commit_message: string | null;
+  p_status: PromptStatus;
+  p_labels: string[];
+  /** Who wrote it: `key:<api key id>`. */
+  p_actor: string;
+};
+
+/** An experiment as every experiment RPC returns it (0010_prompts). */
+export interface ExperimentRow {
+  key: string;
+  name: string;
+  description: string;
+  status: 'draft' | 'running' | 'stopped' | 'completed';
+  /** As stored, each prompt variant with its version's content added (template, messages, variables, config, status). */
+  variants: Json[];
+  control: string;
+  primary_metric: 'success_rate' | 'mean_latency' | 'mean_cost' | 'mean_confidence';
+  guardrail_metrics: string[];
+  salt: string;
+  winner: string | null;
+  started_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** The sums of one variant's runs in the experiment's window, from the rollups. */
+export interface ExperimentResultRow {
+  variant: string;
+  run_tag: string;
+  runs: number;
+  successes: number;
+  cost_usd: number;
+  cost_usd_sq: number;
+  latency_ms_sum: number;
+  latency_ms_sq: number;
+  confidence_n: number;
+  confidence_sum: number;
+  window_from: Timestamp;
+  window_to: Timestamp;
+}
+
 /** A price as replace_project_prices takes it inside p_prices. */
 export interface ModelPriceInput {
   model: string;
@@ -526,6 +600,60 @@ export interface RpcMap {
   webhook_backlog: { args: { p_now: Timestamp }; row: { due: number; waiting: number; next_due_at: Timestamp | null } };
   /** Deletes up to p_limit events older than 90 days (with their deliveries); returns how many. */
   delete_expired_webhook_events: { args: { p_limit: number }; row: { deleted: number } };
+  /** The project's prompts by name, with their newest version and labels (0010_prompts). */
+  list_prompts: { args: { p_project_id: Uuid }; row: { name: string; description: string; created_at: Timestamp; latest_version: number; labels: Record<string, number> } };
+  create_prompt: { args: PromptVersionArgs & { p_description: string }; row: PromptOutcomeRow<'created' | 'prompt_exists' | 'deprecated_production' | 'too_many_labels'> };
+  create_prompt_version: { args: PromptVersionArgs; row: PromptOutcomeRow<'created' | 'prompt_not_found' | 'deprecated_production' | 'too_many_labels'> };
+  /** A version by number, or the one a label points at (production when both are null; `latest` the newest). */
+  get_prompt_version: {
+    args: { p_project_id: Uuid; p_name: string; p_label: string | null; p_version: number | null };
+    row: PromptOutcomeRow<'found' | 'prompt_not_found' | 'label_not_found' | 'version_not_found'>;
+  };
+  /** Newest first; no rows when the project has no such prompt. */
+  list_prompt_versions: { args: { p_project_id: Uuid; p_name: string }; row: PromptVersionRow };
+  move_prompt_label: {
+    args: { p_project_id: Uuid; p_name: string; p_label: string; p_version: number; p_actor: string; p_reason: string | null };
+    row: {
+      outcome: 'moved' | 'unchanged' | 'prompt_not_found' | 'version_not_found' | 'deprecated_production' | 'too_many_labels';
+      label: string;
+      version: number;
+      previous_version: number | null;
+      moved_by: string | null;
+      moved_at: Timestamp | null;
+    };
+  };
+  list_prompt_label_moves: {
+    args: { p_project_id: Uuid; p_name: string; p_label: string; p_limit: number };
+    row: { label: string; from_version: number | null; to_version: number; moved_by: string | null; reason: string | null; moved_at: Timestamp };
+  };
+  set_prompt_version_status: {
+    args: { p_project_id: Uuid; p_name: string; p_version: number; p_status: PromptStatus };
+    row: PromptOutcomeRow<'updated' | 'prompt_not_found' | 'version_not_found' | 'deprecated_production'>;
+  };
+  list_experiments: { args: { p_project_id: Uuid }; row: ExperimentRow };
+  /** No rows when the project has no such experiment. */
+  get_experiment: { args: { p_project_id: Uuid; p_key: string }; row: ExperimentRow };
+  create_experiment: {
+    args: {
+      p_project_id: Uuid;
+      p_key: string;
+      p_name: string;
+      p_description: string;
+      p_variants: Json[];
+      p_control: string;
+      p_primary_metric: ExperimentRow['primary_metric'];
+      p_guardrail_metrics: string[];
+      p_salt: string;
+      p_status: 'draft' | 'running';
+    };
+    row: { outcome: 'created' | 'experiment_exists' | 'prompt_version_not_found' } & Nullable<ExperimentRow>;
+  };
+  update_experiment: {
+    args: { p_project_id: Uuid; p_key: string; p_changes: Record<string, Json>; p_winner: string | null; p_move_label: string | null; p_actor: string };
+    row: { outcome: string } & Nullable<ExperimentRow>;
+  };
+  /** Per variant, the sums of its runs in the experiment's window; no rows before it started. */
+  experiment_results: { args: { p_project_id: Uuid; p_key: string }; row: ExperimentResultRow };
   /** The migration files the database records as applied, by each tracker it has (0006_operations); the detailed health check's round trip. */
   iris_applied_migrations: { args: Record<string, never>; row: AppliedMigrationRow };
 }
@@ -604,7 +732,13 @@ export type IdempotentRpc =
   | 'replace_project_prices'
   | 'create_budget'
   | 'update_budget'
-  | 'delete_budget';
+  | 'delete_budget'
+  | 'create_prompt'
+  | 'create_prompt_version'
+  | 'move_prompt_label'
+  | 'set_prompt_version_status'
+  | 'create_experiment'
+  | 'update_experiment';
 
 /** What `write_once` did with one keyed request. */
 export interface WriteOnceRow {

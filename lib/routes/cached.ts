@@ -32,6 +32,9 @@ const BROWSER: Record<CachedResource, 'fresh' | 'revalidate'> = {
   runs: 'revalidate',
   prices: 'revalidate',
   budgets: 'revalidate',
+  prompts: 'revalidate',
+  experiments: 'revalidate',
+  experimentResults: 'fresh',
   auth: 'revalidate',
 };
 
@@ -169,6 +172,23 @@ function cachedResponse(
   if (matchesIfNoneMatch(c.req.header('if-none-match') ?? null, etag)) return respond(c, null, 304);
   headers['Content-Type'] = 'application/json';
   return respond(c, body, 200);
+}
+
+/**
+ * A cached JSON value a handler uses rather than sends (a prompt to render,
+ * an experiment to assign from), from the same entry a GET of `resource` with
+ * `params` serves: synchronously when a fresh copy is in L1 (decoded once per
+ * fill), else through the tiered cache, computing it with `load`.
+ */
+export function readCached<T>(c: RouteContext, resource: Exclude<CachedResource, 'auth'>, params: CacheParams, load: () => Promise<T>): MaybePromise<T> {
+  const { cache } = c.get('services');
+  const key = cacheKey(c.get('project').id, resource, params);
+  const decode = (value: string) => JSON.parse(value) as T;
+  const known = cache.peekDecoded(key, decode);
+  if (known) return known;
+  return cache
+    .getOrCompute(key, async () => JSON.stringify(await load()), { policy: CACHE_POLICIES[resource] })
+    .then((result) => cache.peekDecoded(key, decode) ?? decode(result.value));
 }
 
 /**

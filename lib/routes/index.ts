@@ -13,3 +13,5 @@ export { webhookDeliveriesRoute, webhookRoute, webhooksCronRoute, webhooksRoute,
 export { adminProjectPricesRoute, pricesRoute, projectPriceIndex, unknownModelsRoute } from './prices.js';
 export { budgetCheckRoute, budgetRoute, budgetsRoute, evaluateBudgets, projectBudgets } from './budgets.js';
 export { otlpTracesRoute } from './otlp.js';
+export { promptLabelRoute, promptRenderRoute, promptRoute, promptsRoute, promptVersionRoute, promptVersionsRoute, cachedVersion } from './prompts.js';
+export { cachedExperiment, experimentAssignmentRoute, experimentResultsRoute, experimentRoute, experimentsRoute } from './experiments.js';

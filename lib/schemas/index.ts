@@ -11,3 +11,5 @@ export * from './lifecycle.js';
 export * from './webhooks.js';
 export * from './pricing.js';
 export * from './budgets.js';
+export * from './prompts.js';
+export * from './experiments.js';

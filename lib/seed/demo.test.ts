@@ -3,12 +3,15 @@ import { createPriceIndex, priceFromView, priceRun, priceView } from '../pricing
 import { createPgliteDb } from '../db/pglite.js';
 import type { SqlDb } from '../db/types.js';
 import { DEFAULT_READS_PER_MINUTE, DEFAULT_WRITES_PER_MINUTE, ruleForKey } from '../rate-limit/index.js';
-import { applyDemoRateLimit, DEMO_PROJECT_NAME, DEMO_RATE_LIMIT, seedDemo, seedProject } from './index.js';
+import { experimentResults } from '../experiments/index.js';
+import { applyDemoRateLimit, DEMO_EXPERIMENT, DEMO_PROJECT_NAME, DEMO_PROMPT, DEMO_RATE_LIMIT, seedDemo, seedProject } from './index.js';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 const DAY_MS = 86_400_000;
 
 let db: SqlDb;
+/** The project of the default-sized seed, which the experiment test reads. */
+let demoProject = '';
 beforeAll(async () => {
   db = await createPgliteDb({ dataDir: null });
 });
@@ -37,7 +40,8 @@ describe('seedDemo', () => {
        from public.model_runs where project_id = $1`,
       [projectId],
     );
-    expect(shape).toMatchObject({ runs: 5_000, models: 7, experts: 8, agents: 12, prompt_versions: 3, confidence_ok: 1, error_types_ok: 1 });
+    // v1 to v3, and the newest week of v3 split between the demo experiment's two variants.
+    expect(shape).toMatchObject({ runs: 5_000, models: 7, experts: 8, agents: 12, prompt_versions: 5, confidence_ok: 1, error_types_ok: 1 });
     expect(shape!.failure_rate).toBeGreaterThan(0.04);
     expect(shape!.failure_rate).toBeLessThan(0.1);
     expect(shape!.partial_rate).toBeGreaterThan(0.01);
@@ -149,6 +153,31 @@ describe('seedDemo', () => {
     expect(runs).toBe(50_000);
     const [overview] = await db.rpc('get_project_overview', { p_project_id: projectId });
     expect(overview).toMatchObject({ active_experts: 8, open_critical_reports: 1 });
+    demoProject = projectId;
+  });
+
+  it('gives the demo a prompt with versions and labels, and a running experiment whose runs show a real result', async () => {
+    const versions = await db.rpc('list_prompt_versions', { p_project_id: demoProject, p_name: DEMO_PROMPT });
+    expect(versions.map((v) => [v.version, v.status, v.labels])).toEqual([
+      [3, 'testing', ['staging']],
+      [2, 'active', ['production']],
+      [1, 'deprecated', []],
+    ]);
+    const moves = await db.rpc('list_prompt_label_moves', { p_project_id: demoProject, p_name: DEMO_PROMPT, p_label: 'production', p_limit: 10 });
+    expect(moves.map((m) => [m.from_version, m.to_version])).toEqual([
+      [1, 2],
+      [null, 1],
+    ]);
+    const [experiment] = await db.rpc('get_experiment', { p_project_id: demoProject, p_key: DEMO_EXPERIMENT });
+    expect(experiment).toMatchObject({ status: 'running' });
+    const sums = await db.rpc('experiment_results', { p_project_id: demoProject, p_key: DEMO_EXPERIMENT });
+    const results = experimentResults(
+      { control: 'control', primaryMetric: 'success_rate', guardrailMetrics: [] },
+      sums.map((r) => ({ name: r.variant, weight: 1, runs: Number(r.runs), successes: Number(r.successes), costUsd: 0, costUsdSq: 0, latencyMsSum: 0, latencyMsSq: 0, confidenceN: 0, confidenceSum: 0 })),
+    );
+    expect(results.variants.every((v) => v.runs > 4000)).toBe(true);
+    expect(results.sampleRatio!.mismatch).toBe(false);
+    expect(results.comparisons[0]!.verdict.verdict).toBe('treatment better');
   });
 
   it('gives the demo project rate limits that a benchmark or load test does not reach', async () => {

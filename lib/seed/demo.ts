@@ -313,6 +313,84 @@ from (
     ('health_check', 71, 'degraded', 'warning', 'Degraded: one open critical report', '{"open_critical": 1}', null, least(2.0, $3::integer * 24 * 0.01))
 ) as r (kind, health_score, overall_health, severity, title, data, resolved_after_hours, age_hours)`;
 
+/** The demo's prompt, its experiment, and the tags the experiment's runs carry. */
+export const DEMO_PROMPT = 'support-triage';
+export const DEMO_EXPERIMENT = 'support-triage-v3';
+const CONTROL_TAG = `${DEMO_PROMPT}@2`;
+const TREATMENT_TAG = `${DEMO_PROMPT}@3`;
+
+/**
+ * The runs of the experiment's window become its variants' runs: each of the
+ * newest prompt version's runs since the experiment started is tagged with
+ * control or treatment by a hash of its (seeded) time and latency, 50/50, and
+ * 30% of the treatment's failures succeed instead, so the results show a real
+ * difference. Parameters: $1 project id, $2 start of the experiment, $3 seed.
+ */
+const EXPERIMENT_RUNS_SQL = `
+update public.model_runs r
+set prompt_version = case when (hashtextextended(r.created_at::text || ':' || r.latency_ms::text, $3::bigint) & 1) = 0 then '${CONTROL_TAG}' else '${TREATMENT_TAG}' end
+where r.project_id = $1::uuid and r.created_at >= $2::timestamptz and r.prompt_version = 'v3';
+update public.model_runs r
+set outcome = 'success', error_type = null
+where r.project_id = $1::uuid and r.created_at >= $2::timestamptz and r.prompt_version = '${TREATMENT_TAG}' and r.outcome = 'failure'
+  and (hashtextextended(r.created_at::text, $3::bigint + 1) & 1023) < 307`;
+
+/**
+ * The demo's prompt registry: support-triage with three versions (v1
+ * deprecated, v2 in production after a recorded move from v1, v3 on staging)
+ * and the running experiment comparing v2 with v3 over the last days of runs.
+ */
+async function seedPrompts(db: SqlDb, projectId: string, startedAt: string): Promise<void> {
+  const base = { p_project_id: projectId, p_config: { model: 'gpt-4o-mini', temperature: 0 }, p_actor: 'seed' };
+  const system = (extra: string) => `You triage support tickets for {{product}}.${extra} Answer with one of: billing, bug, how-to, other.`;
+  await db.rpc('create_prompt', {
+    ...base,
+    p_name: DEMO_PROMPT,
+    p_description: 'Sorts incoming support tickets into queues.',
+    p_template: 'Classify this support ticket for {{product}}: {{ticket}}',
+    p_messages: null,
+    p_variables: ['product', 'ticket'],
+    p_commit_message: 'First version',
+    p_status: 'active',
+    p_labels: ['production'],
+  });
+  for (const [extra, status, labels, message, variables] of [
+    ['', 'active', ['production'], 'Chat messages, fixed answer set', ['product', 'ticket']],
+    [" Consider the customer's plan ({{plan}}) first.", 'testing', ['staging'], 'Use the plan to route billing questions', ['product', 'plan', 'ticket']],
+  ] as const) {
+    await db.rpc('create_prompt_version', {
+      ...base,
+      p_name: DEMO_PROMPT,
+      p_template: null,
+      p_messages: [
+        { role: 'system', content: system(extra) },
+        { role: 'user', content: '{{ticket}}' },
+      ],
+      p_variables: [...variables],
+      p_commit_message: message,
+      p_status: status,
+      p_labels: [...labels],
+    });
+  }
+  await db.rpc('set_prompt_version_status', { p_project_id: projectId, p_name: DEMO_PROMPT, p_version: 1, p_status: 'deprecated' });
+  await db.rpc('create_experiment', {
+    p_project_id: projectId,
+    p_key: DEMO_EXPERIMENT,
+    p_name: 'Support triage: plan-aware routing (v3) against production (v2)',
+    p_description: 'Does telling the model the customer plan reduce misrouted tickets?',
+    p_variants: [
+      { name: 'control', weight: 1, runTag: CONTROL_TAG, prompt: { name: DEMO_PROMPT, version: 2 }, payload: null },
+      { name: 'plan-aware', weight: 1, runTag: TREATMENT_TAG, prompt: { name: DEMO_PROMPT, version: 3 }, payload: null },
+    ],
+    p_control: 'control',
+    p_primary_metric: 'success_rate',
+    p_guardrail_metrics: ['mean_latency', 'mean_cost'],
+    p_salt: DEMO_EXPERIMENT,
+    p_status: 'running',
+  });
+  await db.query(`update public.experiments set started_at = $2 where project_id = $1 and key = $3`, [projectId, startedAt, DEMO_EXPERIMENT]);
+}
+
 function rateLimitSettings(rateLimit: DemoRateLimit | null = DEMO_RATE_LIMIT): { rateLimit?: DemoRateLimit } {
   return rateLimit === null ? {} : { rateLimit: { readsPerMinute: rateLimit.readsPerMinute, writesPerMinute: rateLimit.writesPerMinute } };
 }
@@ -338,7 +416,8 @@ function checkInteger(name: string, value: number, min: number, max: number): nu
  * several models (different latency and price profiles), experts, agents and
  * prompt versions, about 7% failures and 2.5% partial runs, expert signatures
  * with inactive older versions, reflexions and reports including one open
- * critical. The project's keys get {@link DEMO_RATE_LIMIT} unless told otherwise. Generated in SQL (generate_series plus hash-based draws), so a
+ * critical, and a prompt with three versions and labels under a running experiment whose
+ * runs carry its variants' tags (docs/prompts.md). The project's keys get {@link DEMO_RATE_LIMIT} unless told otherwise. Generated in SQL (generate_series plus hash-based draws), so a
  * million runs take seconds on PostgreSQL. Never part of the migrations.
  * On failure the half-seeded project is deleted.
  * @example
@@ -361,6 +440,10 @@ export async function seedDemo(db: SqlDb, options: SeedDemoOptions = {}): Promis
   try {
     for (const sql of [RUNS_SQL, EXPERTS_SQL, REFLEXIONS_SQL, REPORTS_SQL]) await db.query(sql, params);
     await db.query(UNKNOWN_MODELS_SQL, [project.id]);
+    // The experiment covers the newest week (a quarter of a shorter history), in runs of the newest prompt version (the newest third).
+    const startedAt = new Date(Date.parse(now) - Math.min(7, days / 4) * 86_400_000).toISOString();
+    for (const statement of EXPERIMENT_RUNS_SQL.split(';\n')) await db.query(statement, [project.id, startedAt, seed]);
+    await seedPrompts(db, project.id, startedAt);
     // The runs went straight into model_runs (much faster than ingest_runs for
     // millions of rows): build their hourly and daily rollups from them.
     const endMs = Date.parse(now);

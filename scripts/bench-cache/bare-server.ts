@@ -2,9 +2,11 @@
  * Child process (see child-process.ts): the baseline of the hot-path
  * scenarios. A bare Hono app on @hono/node-server (the adapter the Iris local
  * server uses too) answering GET /api/iris/overview with bytes and headers
- * captured from Iris, and 304 when `If-None-Match` equals the ETag, and
- * GET /api/iris/budgets/check with the bytes and headers Iris sent: no auth,
- * no rate limit, no cache lookup, no budget arithmetic, no metrics.
+ * captured from Iris, and 304 when `If-None-Match` equals the ETag;
+ * GET /api/iris/budgets/check with the bytes and headers Iris sent; and any
+ * other path (a prompt, an assignment) with the bytes and headers captured
+ * for it: no auth, no rate limit, no cache lookup, no budget arithmetic, no
+ * metrics.
  *
  *   node --import tsx scripts/bench-cache/bare-server.ts '<BareResponses as JSON>'
  */
@@ -27,11 +29,12 @@ export interface BareResponses {
 childMain(async () => {
   const spec = JSON.parse(process.argv[2] ?? '{}') as BareResponses;
   const app = new Hono();
-  app.get('/api/iris/overview', (c) =>
-    c.req.header('if-none-match') === spec.etag ? c.body(null, 304, spec.headers304) : c.body(spec.body, 200, spec.headers200),
-  );
+  // Registered first: Hono answers with the first route that matches.
   const check = spec.budgetCheck;
   if (check) app.get(check.path, (c) => c.body(check.body, 200, check.headers));
+  app.get('*', (c) =>
+    c.req.header('if-none-match') === spec.etag ? c.body(null, 304, spec.headers304) : c.body(spec.body, 200, spec.headers200),
+  );
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });

@@ -85,6 +85,24 @@ describe.skipIf(!url || !token)('instances sharing one Redis', () => {
     expect(await count(two)).toBe(1);
   });
 
+  it('show a prompt label move on every instance within the generation check interval (issue 13)', async () => {
+    const [one, two] = [await instance(url!), await instance(url!)];
+    const p = await one.createProject('fleet prompt labels');
+    const send = (path: string, method: string, json: unknown) => one.request(path, { method, key: p.key, json });
+    expect((await send('/api/iris/prompts', 'POST', { name: 'fleet', template: 'one', labels: ['production'] })).status).toBe(201);
+    expect((await send('/api/iris/prompts/fleet/versions', 'POST', { template: 'two' })).status).toBe(201);
+    const production = async (app: TestApp) => {
+      const res = await app.request('/api/iris/prompts/fleet', { key: p.key });
+      return { version: ((await res.json()) as { version: number }).version, cache: res.headers.get('x-cache') };
+    };
+    expect((await production(two)).version).toBe(1);
+    expect(await production(two)).toEqual({ version: 1, cache: 'HIT-L1' });
+    expect((await send('/api/iris/prompts/fleet/labels/production', 'PUT', { version: 2 })).status).toBe(200);
+    expect((await production(one)).version).toBe(2);
+    await sleep(GENERATION_CHECK_MS + 50);
+    expect((await production(two)).version).toBe(2);
+  });
+
   it('compute a cold key once for the whole fleet when the lock is on', async () => {
     const [one, two] = [await instance(url!), await instance(url!)];
     const p = await one.createProject('fleet stampede');

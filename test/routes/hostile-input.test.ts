@@ -160,6 +160,41 @@ const WRITES: WriteSpec[] = [
     fields: [{ name: 'prices', kind: 'list' }],
   },
   {
+    path: '/api/iris/prompts',
+    valid: () => ({ name: 'fuzzed-prompt', template: 'Hi {{x}}' }),
+    fields: [
+      { name: 'name', kind: 'id' },
+      { name: 'template', kind: 'string' },
+    ],
+  },
+  {
+    // A prompt the fuzz project does not have: a body that passes validation is a 404, never a write.
+    path: '/api/iris/prompts/fuzz-ghost/versions',
+    valid: () => ({ template: 'Hi {{x}}' }),
+    fields: [
+      { name: 'template', kind: 'string' },
+      { name: 'status', kind: 'enum' },
+    ],
+  },
+  {
+    path: '/api/iris/prompts/fuzz-ghost/render',
+    valid: () => ({ variables: { x: 'a' } }),
+    fields: [
+      { name: 'variables', kind: 'object' },
+      { name: 'version', kind: 'int' },
+      { name: 'label', kind: 'enum' },
+    ],
+  },
+  {
+    path: '/api/iris/experiments',
+    valid: () => ({ key: 'fuzzed-exp', name: 'x', variants: [{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }] }),
+    fields: [
+      { name: 'key', kind: 'id' },
+      { name: 'name', kind: 'string' },
+      { name: 'variants', kind: 'enum' },
+    ],
+  },
+  {
     path: '/api/admin/projects',
     valid: () => ({ name: 'fuzz' }),
     fields: [{ name: 'name', kind: 'string' }],
@@ -349,6 +384,14 @@ const READ_PATHS = [
   '/api/admin/projects',
   '/api/cron/retention',
   '/api/iris/webhooks',
+  '/api/iris/prompts',
+  '/api/iris/prompts/fuzz-ghost',
+  '/api/iris/prompts/fuzz-ghost/versions',
+  '/api/iris/prompts/fuzz-ghost/labels/production',
+  '/api/iris/experiments',
+  '/api/iris/experiments/fuzz-ghost',
+  '/api/iris/experiments/fuzz-ghost/assignment',
+  '/api/iris/experiments/fuzz-ghost/results',
   '/api/cron/webhooks',
   '/api/health/detailed',
   '/api/iris/budgets',
@@ -358,7 +401,7 @@ const READ_PATHS = [
 const operatorPath = (path: string) => path.startsWith('/api/admin') || path === '/api/health/detailed';
 const QUERY_KEYS = [
   'from', 'to', 'limit', 'cursor', 'active', 'expertId', 'projectId', 'unknown', '__proto__', 'constructor',
-  'metric', 'interval', 'groupBy', 'top', 'by', 'sort', 'order',
+  'metric', 'interval', 'groupBy', 'top', 'by', 'sort', 'order', 'label', 'version', 'subject', 'alpha', 'plannedRuns',
 ];
 
 const readRequest = (): fc.Arbitrary<Generated> =>
@@ -410,6 +453,15 @@ const pathRequest = (): fc.Arbitrary<Generated> =>
       '/api/iris/budgets/:x',
       '/api/admin/projects/:x/prices',
       '/api/iris/no-such-route/:x',
+      '/api/iris/prompts/:x',
+      '/api/iris/prompts/:x/versions',
+      '/api/iris/prompts/:x/render',
+      '/api/iris/prompts/:x/labels/production',
+      '/api/iris/prompts/fuzz-ghost/labels/:x',
+      '/api/iris/prompts/fuzz-ghost/versions/:x',
+      '/api/iris/experiments/:x',
+      '/api/iris/experiments/:x/assignment',
+      '/api/iris/experiments/:x/results',
     ),
     fc.constantFrom('POST', 'GET', 'PUT', 'DELETE', 'PATCH'),
   )

@@ -10,7 +10,7 @@ let app: TestApp;
 let a: TestProject;
 let b: TestProject;
 
-const B_MARKERS = ['b-secret-expert', 'b-secret-model', 'b-secret-agent', 'B secret report', 'B secret context', 'b-secret-hook'];
+const B_MARKERS = ['b-secret-expert', 'b-secret-model', 'b-secret-agent', 'B secret report', 'B secret context', 'b-secret-hook', 'b-secret-prompt', 'B secret template', 'b-secret-variant'];
 /** Each project's webhook endpoint (created in seed). */
 const hooks: Record<'a' | 'b', string> = { a: '', b: '' };
 const budgets: Record<'a' | 'b', string> = { a: '', b: '' };
@@ -69,6 +69,16 @@ async function seed(p: TestProject, tag: 'a' | 'b') {
     : { name: 'A budget', period: 'month', amountUsd: 1000 });
   expect(budget.status).toBe(201);
   budgets[tag] = ((await budget.json()) as { id: string }).id;
+  // A prompt of its own, and one named alike in both projects with different content.
+  const secret = tag === 'b' ? 'b-secret-prompt' : 'a-prompt';
+  expect((await send('/api/iris/prompts', { name: secret, template: `${tag === 'b' ? 'B secret template' : 'A template'} {{x}}`, labels: ['production'] })).status).toBe(201);
+  expect((await send('/api/iris/prompts', { name: 'shared', template: `${tag === 'b' ? 'B secret template' : 'A template'} {{x}}`, labels: ['production'] })).status).toBe(201);
+  // An experiment of the same key in both projects, over each project's own prompt.
+  const variants = [
+    { name: 'control', weight: 1, prompt: { name: 'shared', version: 1 } },
+    { name: tag === 'b' ? 'b-secret-variant' : 'a-variant', weight: 1, payload: { note: tag === 'b' ? 'B secret template' : 'A' } },
+  ];
+  expect((await send('/api/iris/experiments', { key: 'shared-exp', name: tag === 'b' ? 'B secret template' : 'A experiment', variants, status: 'running' })).status).toBe(201);
 }
 
 /** Everything B has, per table, straight from the database. */
@@ -84,7 +94,11 @@ async function footprint(projectId: string) {
        (select count(*) from webhook_endpoints where project_id = $1 and disabled_at is null)::int as hooks,
        (select count(*) from webhook_events where project_id = $1)::int as events,
        (select count(*) from budgets where project_id = $1)::int as budgets,
-       (select coalesce(sum(amount_usd), 0) from budgets where project_id = $1)::float8 as budget_amounts`,
+       (select coalesce(sum(amount_usd), 0) from budgets where project_id = $1)::float8 as budget_amounts,
+       (select count(*) from prompt_versions v join prompts p on p.id = v.prompt_id where p.project_id = $1)::int as prompt_versions,
+       (select count(*) from prompt_label_moves m join prompts p on p.id = m.prompt_id where p.project_id = $1)::int as label_moves,
+       (select count(*) from prompt_versions v join prompts p on p.id = v.prompt_id where p.project_id = $1 and v.status <> 'draft')::int as statuses,
+       (select count(*) + count(nullif(updated_at, created_at)) from experiments where project_id = $1)::int as experiments`,
     [projectId],
   );
   return row;
@@ -122,6 +136,16 @@ const READS = [
   '/api/iris/budgets',
   '/api/iris/budgets/check',
   '/api/iris/budgets/check?agentId=b-secret-agent',
+  '/api/iris/prompts',
+  '/api/iris/prompts/shared',
+  '/api/iris/prompts/shared?label=latest',
+  '/api/iris/prompts/shared/versions',
+  '/api/iris/prompts/shared/versions/1',
+  '/api/iris/prompts/shared/labels/production',
+  '/api/iris/experiments',
+  '/api/iris/experiments/shared-exp',
+  '/api/iris/experiments/shared-exp/assignment?subject=someone',
+  '/api/iris/experiments/shared-exp/results',
 ];
 
 describe('tenant isolation', () => {
@@ -268,5 +292,67 @@ describe('tenant isolation', () => {
     expect(inA.map((r) => r.expertId)).toEqual(['a-service']);
     expect(inB.map((r) => r.expertId)).toEqual(['b-service']);
     expect(inA[0]!.id).not.toBe(inB[0]!.id);
+  });
+});
+
+describe('tenant isolation of prompts', () => {
+  it('never lets A read, render, version, relabel or deprecate B’s prompt, however A names it', async () => {
+    const before = await footprint(b.id);
+    const attempts: [string, string, unknown][] = [
+      ['GET', '/api/iris/prompts/b-secret-prompt', undefined],
+      ['GET', '/api/iris/prompts/b-secret-prompt/versions', undefined],
+      ['GET', '/api/iris/prompts/b-secret-prompt/versions/1', undefined],
+      ['GET', '/api/iris/prompts/b-secret-prompt/labels/production', undefined],
+      ['POST', '/api/iris/prompts/b-secret-prompt/render', { variables: { x: 1 } }],
+      ['POST', '/api/iris/prompts/b-secret-prompt/versions', { template: 'hijack' }],
+      ['PUT', '/api/iris/prompts/b-secret-prompt/labels/production', { version: 1 }],
+      ['PATCH', '/api/iris/prompts/b-secret-prompt/versions/1', { status: 'deprecated' }],
+    ];
+    for (const [method, path, json] of attempts) {
+      const res = await app.request(path, { method, key: a.key, ...(json === undefined ? {} : { json }) });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      const text = await res.text();
+      for (const marker of ['B secret template', b.id]) expect(text, `${method} ${path}`).not.toContain(marker);
+    }
+    expect(await footprint(b.id)).toEqual(before);
+  });
+
+  it('gives each project its own prompt of a shared name, and A’s writes to it never reach B', async () => {
+    const before = await footprint(b.id);
+    expect((await app.request('/api/iris/prompts/shared/versions', { method: 'POST', key: a.key, json: { template: 'A v2 {{x}}' } })).status).toBe(201);
+    expect((await app.request('/api/iris/prompts/shared/labels/production', { method: 'PUT', key: a.key, json: { version: 2 } })).status).toBe(200);
+    const fromB = (await (await app.request('/api/iris/prompts/shared', { key: b.key })).json()) as { version: number; template: string };
+    expect(fromB).toMatchObject({ version: 1, template: 'B secret template {{x}}' });
+    expect(await footprint(b.id)).toEqual(before);
+    const claims: [string, string, unknown][] = [
+      ['PUT', '/api/iris/prompts/shared/labels/production', { projectId: b.id, version: 1 }],
+      ['POST', '/api/iris/prompts', { projectId: b.id, name: 'x', template: 'y' }],
+      ['POST', '/api/iris/prompts/shared/versions', { projectId: b.id, template: 'y' }],
+      ['POST', '/api/iris/prompts/shared/render', { projectId: b.id, variables: { x: 1 } }],
+    ];
+    for (const [method, path, json] of claims) expect((await app.request(path, { method, key: a.key, json })).status, path).toBe(403);
+    expect(await footprint(b.id)).toEqual(before);
+  });
+});
+
+describe('tenant isolation of experiments', () => {
+  it('never lets A change B’s experiment of the same key, and assigns and reports A’s own only', async () => {
+    const before = await footprint(b.id);
+    expect((await app.request('/api/iris/experiments/shared-exp', { method: 'PATCH', key: a.key, json: { status: 'stopped' } })).status).toBe(200);
+    const fromB = (await (await app.request('/api/iris/experiments/shared-exp', { key: b.key })).json()) as { status: string };
+    expect(fromB.status).toBe('running');
+    expect(await footprint(b.id)).toEqual(before);
+    const claims: [string, string, unknown][] = [
+      ['PATCH', '/api/iris/experiments/shared-exp', { projectId: b.id, status: 'completed' }],
+      ['POST', '/api/iris/experiments', { projectId: b.id, key: 'x', name: 'x', variants: [{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }] }],
+    ];
+    for (const [method, path, json] of claims) expect((await app.request(path, { method, key: a.key, json })).status, path).toBe(403);
+    for (const path of ['/api/iris/experiments/shared-exp/assignment?subject=x', '/api/iris/experiments/shared-exp/results']) {
+      expect((await app.request(`${path}&projectId=${b.id}`.replace('results&', 'results?'), { key: a.key })).status, path).toBe(403);
+    }
+    // A variant of A names A's prompt, never B's prompt of the same name.
+    const assignment = await (await app.request('/api/iris/experiments/shared-exp/assignment?subject=x', { key: a.key })).text();
+    expect(assignment).not.toContain('B secret template');
+    expect(await footprint(b.id)).toEqual(before);
   });
 });

@@ -130,7 +130,11 @@ export async function rowCounts(db: SqlDb): Promise<Record<string, number>> {
     union all select 'model_prices', count(*)::int from model_prices
     union all select 'unknown_models', coalesce(sum(runs), 0)::int + count(*)::int from unknown_models
     union all select 'budgets', count(*)::int + count(nullif(updated_at, created_at))::int from budgets
-    union all select 'budget_crossings', count(*)::int from budget_crossings`);
+    union all select 'budget_crossings', count(*)::int from budget_crossings
+    union all select 'prompts', count(*)::int from prompts
+    union all select 'prompt_versions', count(*)::int + count(nullif(status, 'draft'))::int from prompt_versions
+    union all select 'prompt_label_moves', count(*)::int from prompt_label_moves
+    union all select 'experiments', count(*)::int + count(nullif(updated_at, created_at))::int from experiments`);
   return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
 }
 

@@ -18,7 +18,7 @@ import { check, unexpectedStatuses, type BenchSettings, type ScenarioReport } fr
 /** Headers Node's HTTP server adds by itself, to either server alike. */
 const TRANSPORT = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
 
-function replayable(headers: IncomingHttpHeaders): Record<string, string> {
+export function replayable(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (!TRANSPORT.has(name) && value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
