@@ -82,7 +82,9 @@ function failures(report) {
 
 /** @param {string | undefined} text */
 function firstLine(text) {
-  return (text ?? '').split('\n')[0]?.slice(0, 300) ?? '';
+  // vitest puts a placeholder line first for some errors (timeouts); the message follows it.
+  const lines = (text ?? '').split('\n').filter((l) => l.trim() !== '' && !l.includes('STACK_TRACE_ERROR'));
+  return lines[0]?.slice(0, 300) ?? '';
 }
 
 function main() {

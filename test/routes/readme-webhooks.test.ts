@@ -19,15 +19,15 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 describe.skipIf(!hasShellTools)("README's webhook examples", () => {
   let server: LocalServer;
   let project: TestProject;
-  const shell = async (script: string) =>
-    (
-      await promisify(execFile)('bash', ['-c', script], {
-        cwd: root,
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH, IRIS: server.url, IRIS_KEY: project.key, CRON_SECRET },
-        timeout: 30_000,
-      })
-    ).stdout;
+  /** stdout holds curl's answers only; the receiver reports on stderr, so the two never interleave. */
+  const run = (script: string) =>
+    promisify(execFile)('bash', ['-c', script], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, IRIS: server.url, IRIS_KEY: project.key, CRON_SECRET },
+      timeout: 30_000,
+    });
+  const shell = async (script: string) => (await run(script)).stdout;
 
   beforeAll(async () => {
     const app = await createTestApp({ env: { CRON_SECRET }, local: true });
@@ -38,14 +38,14 @@ describe.skipIf(!hasShellTools)("README's webhook examples", () => {
 
   it('registers a receiver, which verifies the test event, and the log shows it delivered', async () => {
     const port = String(await freePort());
-    const out = await shell(readmeBlock('$IRIS/api/iris/webhooks/$HOOK_ID/test').replaceAll('4000', port));
+    const { stdout: out, stderr } = await run(readmeBlock('$IRIS/api/iris/webhooks/$HOOK_ID/test').replaceAll('4000', port));
     const lines = out.trim().split('\n');
     const created = JSON.parse(lines[0]!) as { id: string; url: string; secret: string };
     expect(created).toMatchObject({ url: `http://127.0.0.1:${port}/iris`, secret: expect.stringMatching(/^whsec_/) });
-    const verified = lines.find((l) => l.startsWith('verified '));
-    expect(verified, out).toBeDefined();
+    const verified = stderr.split('\n').find((l) => l.startsWith('verified '));
+    expect(verified, stderr).toBeDefined();
     expect(JSON.parse(verified!.slice('verified '.length))).toMatchObject({ type: 'webhook.test', data: { endpointId: created.id } });
-    expect(out).not.toContain('refused:');
+    expect(stderr).not.toContain('refused:');
     const log = JSON.parse(lines.at(-1)!) as { data: { status: string; attempts: number; lastStatus: number }[] };
     expect(log.data).toEqual([expect.objectContaining({ status: 'succeeded', attempts: 1, lastStatus: 204 })]);
   });
