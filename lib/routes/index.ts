@@ -12,3 +12,4 @@ export { breakdownRoute, timeseriesRoute } from './analytics.js';
 export { webhookDeliveriesRoute, webhookRoute, webhooksCronRoute, webhooksRoute, webhookTestRoute } from './webhooks.js';
 export { adminProjectPricesRoute, pricesRoute, projectPriceIndex, unknownModelsRoute } from './prices.js';
 export { budgetCheckRoute, budgetRoute, budgetsRoute, evaluateBudgets, projectBudgets } from './budgets.js';
+export { docsRoute, openApiRoute } from './reference.js';
