@@ -10,7 +10,7 @@ export const isoTime = z.string().meta({ format: 'date-time' });
 export const id = z.uuid();
 export const nullable = <T extends z.ZodType>(schema: T) => schema.nullable();
 /** Free-form JSON a client stored (metadata, settings, report data). */
-export const anyJson = z.json();
+export const anyJson = z.unknown().meta({ description: 'Any JSON value, as the client stored it.' });
 
 /** One issue of a 422 `validation_failed`: where and what. */
 export const ValidationIssue = z.strictObject({ path: z.string(), code: z.string(), message: z.string() });
