@@ -119,6 +119,7 @@ export function referencePage(): Promise<ReferencePage> {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Iris API reference</title>
+<link rel="icon" href="data:,">
 <style>${STYLE}</style>
 </head>
 <body>
