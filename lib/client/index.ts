@@ -26,19 +26,26 @@ export type RequestBody<P extends keyof paths, M extends HttpMethod> =
 
 type Responses<P extends keyof paths, M extends HttpMethod> = Operation<P, M>['responses'];
 /** The JSON body of response `S` of `M P`. */
-export type ResponseBody<P extends keyof paths, M extends HttpMethod, S extends keyof Responses<P, M>> =
-  Responses<P, M>[S] extends { content: { 'application/json': infer B } } ? B : never;
+export type ResponseBody<P extends keyof paths, M extends HttpMethod, S extends keyof Responses<P, M>> = Responses<P, M>[S] extends {
+  content: { 'application/json': infer B };
+}
+  ? B
+  : never;
 /** The body of the operation's success answers (2xx). */
 export type SuccessBody<P extends keyof paths, M extends HttpMethod> = ResponseBody<P, M, Extract<keyof Responses<P, M>, 200 | 201 | 202>>;
 
 /** What a request needs besides its method and path: required parts required, by the document. */
-export type RequestOptions<P extends keyof paths, M extends HttpMethod> = ([PathParams<P, M>] extends [never] ? { params?: never } : { params: PathParams<P, M> }) & {
+export type RequestOptions<P extends keyof paths, M extends HttpMethod> = ([PathParams<P, M>] extends [never]
+  ? { params?: never }
+  : { params: PathParams<P, M> }) & {
   query?: QueryParams<P, M>;
   body?: RequestBody<P, M>;
   headers?: Record<string, string>;
 };
 
-type Rest<P extends keyof paths, M extends HttpMethod> = [PathParams<P, M>] extends [never] ? [options?: RequestOptions<P, M>] : [options: RequestOptions<P, M>];
+type Rest<P extends keyof paths, M extends HttpMethod> = [PathParams<P, M>] extends [never]
+  ? [options?: RequestOptions<P, M>]
+  : [options: RequestOptions<P, M>];
 
 /**
  * The concrete path and query of `template` (`/api/iris/experts/{expertId}/usage`),
@@ -86,7 +93,11 @@ export interface IrisClient {
 export function createIrisClient(options: IrisClientOptions): IrisClient {
   const doFetch = options.fetch ?? globalThis.fetch;
   const base = options.baseUrl.replace(/\/+$/, '');
-  const send = async (method: HttpMethod, template: string, request: { params?: unknown; query?: unknown; body?: unknown; headers?: Record<string, string> } = {}) => {
+  const send = async (
+    method: HttpMethod,
+    template: string,
+    request: { params?: unknown; query?: unknown; body?: unknown; headers?: Record<string, string> } = {},
+  ) => {
     const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (request.body !== undefined) headers['content-type'] = 'application/json';

@@ -39,7 +39,11 @@ const ERROR_REF = { $ref: '#/components/schemas/Error' } as const;
  * `components` is given, since in an OpenAPI document `#` is the document.
  */
 export function jsonSchema(schema: z.ZodType, io: 'input' | 'output', components?: Record<string, JsonSchema>): JsonSchema {
-  const { $schema: _, $defs, ...rest } = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any', reused: 'inline' }) as JsonSchema & {
+  const {
+    $schema: _,
+    $defs,
+    ...rest
+  } = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any', reused: 'inline' }) as JsonSchema & {
     $defs?: Record<string, JsonSchema>;
   };
   if (!$defs) return rest;
@@ -48,7 +52,9 @@ export function jsonSchema(schema: z.ZodType, io: 'input' | 'output', components
   for (const [name, definition] of Object.entries($defs)) {
     // The same definition (z.json() everywhere) gets one component; its own refs point at itself.
     const body = JSON.stringify(definition).split(`"#/$defs/${name}"`).join('"#/components/schemas/__self"');
-    let target = Object.keys(components).find((k) => JSON.stringify(components[k]).split(`"#/components/schemas/${k}"`).join('"#/components/schemas/__self"') === body);
+    let target = Object.keys(components).find(
+      (k) => JSON.stringify(components[k]).split(`"#/components/schemas/${k}"`).join('"#/components/schemas/__self"') === body,
+    );
     if (!target) {
       target = name === '__schema0' && !components.Json ? 'Json' : `Def${Object.keys(components).length}`;
       components[target] = JSON.parse(body.split('"#/components/schemas/__self"').join(`"#/components/schemas/${target}"`)) as JsonSchema;
@@ -76,7 +82,7 @@ const SECURITY: Record<OperationAuth, Record<string, string[]>[]> = {
 const STANDARD_ERRORS: Record<number, string> = {
   400: 'Malformed JSON, invalid UTF-8, JSON nested deeper than 32 levels, an aborted body, or a malformed Idempotency-Key.',
   401: 'The credentials are missing, malformed, unknown or revoked.',
-  403: 'A projectId that is not the key\'s project, or X-Iris-Cache-Bypass without the admin token.',
+  403: "A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token.",
   404: 'No such resource, or the route is switched off (its token is not configured).',
   409: 'A request with the same Idempotency-Key is still running: retry after Retry-After.',
   410: 'The stored answer under this Idempotency-Key held a secret that can no longer be recovered.',
@@ -84,7 +90,7 @@ const STANDARD_ERRORS: Record<number, string> = {
   415: 'The body was not sent as application/json.',
   422: 'The input breaks the schema (details lists each issue with its path), or the database refused a value.',
   429: 'A rate limit is used up: the body names the budget; wait Retry-After seconds.',
-  500: 'Something went wrong on Iris\'s side; quote the requestId.',
+  500: "Something went wrong on Iris's side; quote the requestId.",
   503: 'The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After.',
 };
 
@@ -127,7 +133,8 @@ function responseHeaders(op: OperationSpec, status: number, own: readonly string
 function content(spec: ResponseSpec, components: Record<string, JsonSchema>): Record<string, { schema: JsonSchema }> | undefined {
   if (!spec.schema && !spec.textTypes) return undefined;
   const out: Record<string, { schema: JsonSchema }> = {};
-  if (spec.schema) out[spec.contentType ?? 'application/json'] = { schema: spec.schema === ErrorBody ? ERROR_REF : jsonSchema(spec.schema, 'output', components) };
+  if (spec.schema)
+    out[spec.contentType ?? 'application/json'] = { schema: spec.schema === ErrorBody ? ERROR_REF : jsonSchema(spec.schema, 'output', components) };
   for (const type of spec.textTypes ?? []) out[type] = { schema: { type: 'string' } };
   return out;
 }
@@ -139,13 +146,23 @@ function parameters(op: OperationSpec, components: Record<string, JsonSchema>): 
     const object = jsonSchema(schema, 'input', components) as { properties?: Record<string, JsonSchema>; required?: string[] };
     for (const [name, property] of Object.entries(object.properties ?? {})) {
       const { description, ...rest } = property as { description?: string };
-      out.push({ name, in: where, required: where === 'path' || (object.required ?? []).includes(name), schema: rest, ...(description ? { description } : {}) });
+      out.push({
+        name,
+        in: where,
+        required: where === 'path' || (object.required ?? []).includes(name),
+        schema: rest,
+        ...(description ? { description } : {}),
+      });
     }
   };
   add('path', op.params);
   add('query', op.query);
   if (op.cached) {
-    out.push({ $ref: '#/components/parameters/IfNoneMatch' }, { $ref: '#/components/parameters/RequestCacheControl' }, { $ref: '#/components/parameters/CacheBypass' });
+    out.push(
+      { $ref: '#/components/parameters/IfNoneMatch' },
+      { $ref: '#/components/parameters/RequestCacheControl' },
+      { $ref: '#/components/parameters/CacheBypass' },
+    );
   }
   if (op.idempotent) out.push({ $ref: '#/components/parameters/IdempotencyKey' });
   return out;
@@ -223,22 +240,50 @@ export function buildOpenApiDocument(operations: readonly OperationSpec[], optio
     paths,
     components: {
       securitySchemes: {
-        apiKey: { type: 'http', scheme: 'bearer', bearerFormat: 'iris_sk_<43 base64url characters>', description: 'A project API key (admin routes mint them).' },
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'iris_sk_<43 base64url characters>',
+          description: 'A project API key (admin routes mint them).',
+        },
         adminToken: { type: 'http', scheme: 'bearer', description: 'IRIS_ADMIN_TOKEN. While it is unset the admin routes answer 404.' },
-        metricsToken: { type: 'http', scheme: 'bearer', description: 'IRIS_METRICS_TOKEN. While it is unset /api/metrics needs none (and refuses to serve in production).' },
+        metricsToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'IRIS_METRICS_TOKEN. While it is unset /api/metrics needs none (and refuses to serve in production).',
+        },
         cronSecret: { type: 'http', scheme: 'bearer', description: 'CRON_SECRET, as Vercel Cron sends it. While it is unset the cron routes answer 404.' },
       },
       schemas,
       headers: HEADERS,
       parameters: {
-        IfNoneMatch: { name: 'If-None-Match', in: 'header', required: false, description: 'An ETag from an earlier answer, quotes included: an unchanged answer is a bodyless 304.', schema: { type: 'string' } },
-        RequestCacheControl: { name: 'Cache-Control', in: 'header', required: false, description: '`no-cache` computes the answer fresh.', schema: { type: 'string' } },
-        CacheBypass: { name: 'X-Iris-Cache-Bypass', in: 'header', required: false, description: 'Skips the cache entirely; needs the admin token as its value (else 403).', schema: { type: 'string' } },
+        IfNoneMatch: {
+          name: 'If-None-Match',
+          in: 'header',
+          required: false,
+          description: 'An ETag from an earlier answer, quotes included: an unchanged answer is a bodyless 304.',
+          schema: { type: 'string' },
+        },
+        RequestCacheControl: {
+          name: 'Cache-Control',
+          in: 'header',
+          required: false,
+          description: '`no-cache` computes the answer fresh.',
+          schema: { type: 'string' },
+        },
+        CacheBypass: {
+          name: 'X-Iris-Cache-Bypass',
+          in: 'header',
+          required: false,
+          description: 'Skips the cache entirely; needs the admin token as its value (else 403).',
+          schema: { type: 'string' },
+        },
         IdempotencyKey: {
           name: 'Idempotency-Key',
           in: 'header',
           required: false,
-          description: 'Makes a retry safe: the first answer is replayed (Idempotent-Replayed: true) for 24 h. 8 to 255 characters of letters, digits and - _ . ~ : + / =, optionally quoted.',
+          description:
+            'Makes a retry safe: the first answer is replayed (Idempotent-Replayed: true) for 24 h. 8 to 255 characters of letters, digits and - _ . ~ : + / =, optionally quoted.',
           schema: { type: 'string', maxLength: 257 },
         },
       },

@@ -11,12 +11,15 @@ export interface HeaderSpec {
 const integer = { type: 'string', pattern: '^[0-9]+$' } as const;
 
 export const HEADERS = {
-  'X-Request-Id': { description: 'The request id: the caller\'s X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem.', schema: { type: 'string' } },
+  'X-Request-Id': {
+    description: "The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem.",
+    schema: { type: 'string' },
+  },
   'Cache-Control': { description: 'Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`.', schema: { type: 'string' } },
   Vary: { description: '`Authorization` on authenticated routes (and `Origin` with CORS).', schema: { type: 'string' } },
   'RateLimit-Limit': { description: 'Requests the budget allows per window.', schema: integer },
   'RateLimit-Remaining': { description: 'Requests left in the window.', schema: integer },
-  'RateLimit-Reset': { description: 'Seconds until a request passes again (the window\'s end while allowed).', schema: integer },
+  'RateLimit-Reset': { description: "Seconds until a request passes again (the window's end while allowed).", schema: integer },
   'X-RateLimit-Limit': { description: 'As RateLimit-Limit, for older clients.', schema: integer },
   'X-RateLimit-Remaining': { description: 'As RateLimit-Remaining, for older clients.', schema: integer },
   'X-RateLimit-Reset': { description: 'When the budget resets, in epoch seconds.', schema: integer },
@@ -29,7 +32,10 @@ export const HEADERS = {
   Age: { description: 'Seconds since the cached value was computed (RFC 9111 §5.1).', schema: integer },
   'Server-Timing': { description: 'auth, cache and db durations in ms.', schema: { type: 'string' } },
   Warning: { description: 'Set when a stale value is served after a failed refresh, or a fleet view is partial.', schema: { type: 'string' } },
-  'Idempotent-Replayed': { description: '`true` when this is the stored answer of an earlier request with the same Idempotency-Key.', schema: { type: 'string', enum: ['true'] } },
+  'Idempotent-Replayed': {
+    description: '`true` when this is the stored answer of an earlier request with the same Idempotency-Key.',
+    schema: { type: 'string', enum: ['true'] },
+  },
   Allow: { description: 'The methods the route answers.', schema: { type: 'string' } },
   'WWW-Authenticate': { description: 'The scheme to authenticate with (RFC 9110 §11.6.1).', schema: { type: 'string' } },
 } as const satisfies Record<string, HeaderSpec>;

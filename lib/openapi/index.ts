@@ -1,4 +1,12 @@
-export { buildOpenApiDocument, jsonSchema, openApiPath, type JsonSchema, type OpenApiDocument, type OpenApiOperation, type OpenApiOptions } from './document.js';
+export {
+  buildOpenApiDocument,
+  jsonSchema,
+  openApiPath,
+  type JsonSchema,
+  type OpenApiDocument,
+  type OpenApiOperation,
+  type OpenApiOptions,
+} from './document.js';
 export { HEADERS, type HeaderName } from './headers.js';
 export type { OperationAuth, OperationSpec, ResponseSpec } from './operation.js';
 export { OPERATIONS } from './operations/index.js';

@@ -16,17 +16,19 @@ export const anyJson = z.unknown().meta({ description: 'Any JSON value, as the c
 export const ValidationIssue = z.strictObject({ path: z.string(), code: z.string(), message: z.string() });
 
 /** `{ "error": { "code", "message", "details"?, "requestId" } }`: every error Iris sends (lib/errors.ts). */
-export const ErrorBody = z
-  .strictObject({
-    error: z.strictObject({
-      code: z.string().meta({ description: 'Stable, machine-readable, snake_case.' }),
-      message: z.string(),
-      details: z.union([z.array(ValidationIssue), z.record(z.string(), anyJson)]).optional().meta({
+export const ErrorBody = z.strictObject({
+  error: z.strictObject({
+    code: z.string().meta({ description: 'Stable, machine-readable, snake_case.' }),
+    message: z.string(),
+    details: z
+      .union([z.array(ValidationIssue), z.record(z.string(), anyJson)])
+      .optional()
+      .meta({
         description: 'The issues of a 422 validation_failed, or an object with structured detail (limits, retry times, reasons).',
       }),
-      requestId: z.string(),
-    }),
-  });
+    requestId: z.string(),
+  }),
+});
 
 /** A keyset-paginated list: `cursor=<nextCursor>` gives the next page. */
 export const page = <T extends z.ZodType>(item: T) => z.strictObject({ data: z.array(item), nextCursor: z.string().nullable() });

@@ -42,7 +42,9 @@ describe('the OpenAPI document', () => {
     const { document } = openApiDocument('1.2.3');
     const overview = document.paths['/api/iris/overview']!.get!;
     expect(Object.keys(overview.responses)).toEqual(expect.arrayContaining(['200', '304', '401', '403', '422', '429', '503']));
-    expect(Object.keys(overview.responses['200']!.headers!)).toEqual(expect.arrayContaining(['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'ETag', 'X-Cache']));
+    expect(Object.keys(overview.responses['200']!.headers!)).toEqual(
+      expect.arrayContaining(['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'ETag', 'X-Cache']),
+    );
     expect(overview.responses['429']!.headers!['Retry-After']).toMatchObject({ required: true });
     expect(document.paths[openApiPath('/api/iris/experts/:expertId/usage')]!.post!.requestBody).toMatchObject({ required: false });
   });
@@ -81,7 +83,7 @@ describe('GET /api/docs', () => {
     expect(await res.text()).toContain('openapi.json');
   });
 
-  it('leaves the API\'s own answers their strict CSP', async () => {
+  it("leaves the API's own answers their strict CSP", async () => {
     const res = await app.request('/api/health');
     expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
   });

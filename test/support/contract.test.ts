@@ -47,13 +47,22 @@ describe('the contract checker', () => {
   });
 
   it('fails a route the document does not have', async () => {
-    expect(await violation(checker.check('POST', '/api/otel/v1/traces', answer(200, {}), '/api/otel/v1/traces'))).toMatch(/route \/api\/otel\/v1\/traces is not in the OpenAPI document/);
+    expect(await violation(checker.check('POST', '/api/otel/v1/traces', answer(200, {}), '/api/otel/v1/traces'))).toMatch(
+      /route \/api\/otel\/v1\/traces is not in the OpenAPI document/,
+    );
   });
 
   it('fails a missing required header, an error body out of shape, and a method that is not documented but answered', async () => {
-    expect(await violation(checker.check('GET', '/api/things/a', new Response('{"id":"a","size":1}', { status: 200, headers: { 'content-type': 'application/json' } }), '/api/things/:id'))).toMatch(
-      /required header X-Request-Id is missing/,
-    );
+    expect(
+      await violation(
+        checker.check(
+          'GET',
+          '/api/things/a',
+          new Response('{"id":"a","size":1}', { status: 200, headers: { 'content-type': 'application/json' } }),
+          '/api/things/:id',
+        ),
+      ),
+    ).toMatch(/required header X-Request-Id is missing/);
     expect(await violation(checker.check('GET', '/api/things/a', answer(401, { message: 'no' }), '/api/things/:id'))).toMatch(/does not match/);
     expect(await violation(checker.check('DELETE', '/api/things/a', answer(200, {}), '/api/things/:id'))).toMatch(/DELETE is not documented/);
   });

@@ -85,7 +85,13 @@ export function createContractChecker(document: OpenApiDocument): ContractChecke
     const validate = validator(ref);
     if (!validate(value)) {
       const errors = (validate.errors ?? []).slice(0, 8).map((e) => `  ${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
-      fail(`the body does not match the documented schema (${ref})`, label.method, label.path, label.status, `${errors.join('\n')}\nbody: ${text.slice(0, 600)}`);
+      fail(
+        `the body does not match the documented schema (${ref})`,
+        label.method,
+        label.path,
+        label.status,
+        `${errors.join('\n')}\nbody: ${text.slice(0, 600)}`,
+      );
     }
   }
 
@@ -124,7 +130,13 @@ export function createContractChecker(document: OpenApiDocument): ContractChecke
     if (status === 405 && path.endsWith('/')) return checkJson(errorRef, response, label);
     const declared = op.responses[String(status)];
     if (!declared) {
-      fail(`status ${status} is not declared (declared: ${Object.keys(op.responses).join(', ')})`, upper, label.path, status, (await readBody(response)).slice(0, 600));
+      fail(
+        `status ${status} is not declared (declared: ${Object.keys(op.responses).join(', ')})`,
+        upper,
+        label.path,
+        status,
+        (await readBody(response)).slice(0, 600),
+      );
     }
     for (const [name, spec] of Object.entries(declared.headers ?? {})) {
       const value = response.headers.get(name);
@@ -134,8 +146,10 @@ export function createContractChecker(document: OpenApiDocument): ContractChecke
         continue;
       }
       const schema = header?.schema;
-      if (schema?.pattern && !new RegExp(schema.pattern).test(value)) fail(`the header ${name}: ${value} does not match ${schema.pattern}`, upper, label.path, status, '');
-      if (schema?.enum && !schema.enum.includes(value)) fail(`the header ${name}: ${value} is not one of ${schema.enum.join(', ')}`, upper, label.path, status, '');
+      if (schema?.pattern && !new RegExp(schema.pattern).test(value))
+        fail(`the header ${name}: ${value} does not match ${schema.pattern}`, upper, label.path, status, '');
+      if (schema?.enum && !schema.enum.includes(value))
+        fail(`the header ${name}: ${value} is not one of ${schema.enum.join(', ')}`, upper, label.path, status, '');
     }
     const contentType = response.headers.get('content-type');
     const hasBody = upper !== 'HEAD' && status !== 204 && status !== 304;
@@ -150,7 +164,11 @@ export function createContractChecker(document: OpenApiDocument): ContractChecke
     const type = Object.keys(media).find((t) => t.split(';')[0]!.trim().toLowerCase() === base);
     if (!type) fail(`Content-Type ${contentType ?? '(none)'} is not declared (declared: ${Object.keys(media).join(', ')})`, upper, label.path, status, '');
     if (base === 'application/json') {
-      await checkJson(`/${pointer('paths', documented.template, upper === 'HEAD' ? 'get' : upper.toLowerCase(), 'responses', String(status), 'content', type, 'schema')}`, response, label);
+      await checkJson(
+        `/${pointer('paths', documented.template, upper === 'HEAD' ? 'get' : upper.toLowerCase(), 'responses', String(status), 'content', type, 'schema')}`,
+        response,
+        label,
+      );
     }
   }
 

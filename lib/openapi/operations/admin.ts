@@ -15,7 +15,10 @@ export const ApiKeyView = z.strictObject({
   revokedAt: isoTime.nullable(),
 });
 
-const plaintext = z.string().regex(/^iris_sk_[A-Za-z0-9_-]{43}$/).meta({ description: 'The key itself, returned this once: Iris keeps only its SHA-256 hash.' });
+const plaintext = z
+  .string()
+  .regex(/^iris_sk_[A-Za-z0-9_-]{43}$/)
+  .meta({ description: 'The key itself, returned this once: Iris keeps only its SHA-256 hash.' });
 
 export const ApiKeyListItem = z.strictObject({ ...ApiKeyView.shape, usageCount: z.int() });
 export const CreatedApiKey = z.strictObject({ ...ApiKeyView.shape, key: plaintext });
@@ -39,7 +42,7 @@ export const adminOperations: OperationSpec[] = [
     path: '/api/admin/projects',
     operationId: 'createProject',
     summary: 'Create a project',
-    description: 'Settings hold the project\'s rate limits and retention.',
+    description: "Settings hold the project's rate limits and retention.",
     tag: TAG,
     auth: 'admin',
     body: CreateProjectBody,
@@ -50,7 +53,7 @@ export const adminOperations: OperationSpec[] = [
     method: 'GET',
     path: '/api/admin/api-keys',
     operationId: 'listApiKeys',
-    summary: 'A project\'s keys (never their hashes)',
+    summary: "A project's keys (never their hashes)",
     tag: TAG,
     auth: 'admin',
     query: ListKeysQuery,
@@ -65,7 +68,10 @@ export const adminOperations: OperationSpec[] = [
     auth: 'admin',
     body: CreateKeyBody,
     idempotent: true,
-    responses: { 201: { description: 'The key, with its plaintext once.', schema: CreatedApiKey }, 404: { description: 'No such project (`project_not_found`).' } },
+    responses: {
+      201: { description: 'The key, with its plaintext once.', schema: CreatedApiKey },
+      404: { description: 'No such project (`project_not_found`).' },
+    },
   },
   {
     method: 'POST',
@@ -91,6 +97,9 @@ export const adminOperations: OperationSpec[] = [
     body: EmptyBody,
     bodyOptional: true,
     idempotent: true,
-    responses: { 201: { description: 'The successor, with its plaintext once.', schema: RotatedApiKey }, 404: { description: 'No such active key (`api_key_not_found`).' } },
+    responses: {
+      201: { description: 'The successor, with its plaintext once.', schema: RotatedApiKey },
+      404: { description: 'No such active key (`api_key_not_found`).' },
+    },
   },
 ];

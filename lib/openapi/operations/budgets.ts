@@ -55,7 +55,7 @@ export const budgetsOperations: OperationSpec[] = [
     method: 'GET',
     path: '/api/iris/budgets',
     operationId: 'listBudgets',
-    summary: 'The project\'s budgets with their spend this period',
+    summary: "The project's budgets with their spend this period",
     tag: TAG,
     auth: 'project',
     query: ListBudgetsQuery,
@@ -77,7 +77,8 @@ export const budgetsOperations: OperationSpec[] = [
     path: '/api/iris/budgets/check',
     operationId: 'checkBudgets',
     summary: 'May this call spend?',
-    description: 'Answered from the budgets in memory: call it before an LLM call. Fails open (or closed, per budget) while the database is unreachable, and says so in `degraded`.',
+    description:
+      'Answered from the budgets in memory: call it before an LLM call. Fails open (or closed, per budget) while the database is unreachable, and says so in `degraded`.',
     tag: TAG,
     auth: 'project',
     query: BudgetCheckQuery,

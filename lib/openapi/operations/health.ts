@@ -51,13 +51,17 @@ export const healthOperations: OperationSpec[] = [
     path: '/api/health/detailed',
     operationId: 'getDetailedHealth',
     summary: 'Dependencies, migrations, circuits',
-    description: 'Whether the database and the KV answer and how fast, applied against expected migrations, both circuits, the limiter mode and the L1 cache. Never cached; 404 while neither the metrics nor the admin token is configured.',
+    description:
+      'Whether the database and the KV answer and how fast, applied against expected migrations, both circuits, the limiter mode and the L1 cache. Never cached; 404 while neither the metrics nor the admin token is configured.',
     tag: 'Operations',
     auth: 'operator',
     query: EmptyBody,
     responses: {
       200: { description: 'Everything required answers (`status` `ok` or `degraded`).', schema: DetailedHealthBody },
-      503: { description: 'The database or a needed migration is missing (`status: "down"`), or the instance is starting.', schema: z.union([DetailedHealthBody, ErrorBody]) },
+      503: {
+        description: 'The database or a needed migration is missing (`status: "down"`), or the instance is starting.',
+        schema: z.union([DetailedHealthBody, ErrorBody]),
+      },
     },
   },
 ];

@@ -12,7 +12,13 @@ export const RetentionReport = z.strictObject({
 
 const ratio = z.number().nullable();
 const circuit = z.enum(['closed', 'open', 'half-open', 'none']);
-const latencies = { total: z.number(), errorRate: z.number().nullable(), p50Latency: z.number().nullable(), p95Latency: z.number().nullable(), p99Latency: z.number().nullable() };
+const latencies = {
+  total: z.number(),
+  errorRate: z.number().nullable(),
+  p50Latency: z.number().nullable(),
+  p95Latency: z.number().nullable(),
+  p99Latency: z.number().nullable(),
+};
 
 /** The JSON summary of GET /api/metrics (lib/telemetry/summary.ts); latencies in ms. */
 export const MetricsSummary = z.strictObject({
@@ -34,7 +40,7 @@ export const operationsOperations: OperationSpec[] = [
     path: '/api/cron/retention',
     operationId: 'cronRetention',
     summary: 'One retention sweep (Vercel Cron, daily)',
-    description: 'Deletes raw runs, rollups and idempotency records past each project\'s retention, in batches of 5,000 rows for at most 20 s.',
+    description: "Deletes raw runs, rollups and idempotency records past each project's retention, in batches of 5,000 rows for at most 20 s.",
     tag: 'Operations',
     auth: 'cron',
     query: EmptyBody,
@@ -45,7 +51,8 @@ export const operationsOperations: OperationSpec[] = [
     path: '/api/metrics',
     operationId: 'getMetrics',
     summary: 'Metrics: a JSON summary, Prometheus text or OpenMetrics',
-    description: '`?format=` or `Accept` (`text/plain`, `application/openmetrics-text`) choose the exposition; `?scope=fleet` merges every live instance. Needs the metrics token when it is set; refuses to serve in production without one (403).',
+    description:
+      '`?format=` or `Accept` (`text/plain`, `application/openmetrics-text`) choose the exposition; `?scope=fleet` merges every live instance. Needs the metrics token when it is set; refuses to serve in production without one (403).',
     tag: 'Operations',
     auth: 'metrics',
     query: MetricsQuery,

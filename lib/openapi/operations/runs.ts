@@ -47,7 +47,7 @@ export const runsOperations: OperationSpec[] = [
     path: '/api/iris/runs',
     operationId: 'ingestRuns',
     summary: 'Ingest one run, an array of runs, or { runs: [...] }',
-    description: 'Up to 1,000 runs; a batch is stored whole or not at all. Runs without costUsd are priced from the project\'s price table.',
+    description: "Up to 1,000 runs; a batch is stored whole or not at all. Runs without costUsd are priced from the project's price table.",
     tag: 'Runs',
     auth: 'project',
     body: z.union([RunSchema, z.array(RunSchema).min(1).max(1000), RunBatchSchema]),

@@ -30,7 +30,7 @@ export const OverviewBody = z.strictObject({
   latestHealthScore: z.int().nullable(),
   overallHealth: z.enum(['healthy', 'degraded', 'critical']).nullable(),
   openCriticalReports: z.int(),
-  budgets: z.array(BudgetSummary).meta({ description: 'Spend against the project\'s own budgets this period.' }),
+  budgets: z.array(BudgetSummary).meta({ description: "Spend against the project's own budgets this period." }),
 });
 
 const tokenFields = { runs: z.int(), inputTokens: z.int(), outputTokens: z.int(), costUsd: z.number() };
@@ -101,8 +101,9 @@ export const statsOperations: OperationSpec[] = [
     method: 'GET',
     path: '/api/iris/overview',
     operationId: 'getOverview',
-    summary: 'The project\'s headline numbers',
-    description: 'Runs today and in the last 24 h, success rate, p95 latency, tokens and cost (24 h), active experts, reflexions, the latest health score, open critical reports, and project budgets.',
+    summary: "The project's headline numbers",
+    description:
+      'Runs today and in the last 24 h, success rate, p95 latency, tokens and cost (24 h), active experts, reflexions, the latest health score, open critical reports, and project budgets.',
     tag: TAG,
     auth: 'project',
     query: OverviewQuery,

@@ -16,7 +16,10 @@ export const WebhookEndpointView = z.strictObject({
 
 export const CreatedWebhookEndpoint = z.strictObject({
   ...WebhookEndpointView.shape,
-  secret: z.string().regex(/^whsec_/).meta({ description: 'The signing secret, shown in this answer only.' }),
+  secret: z
+    .string()
+    .regex(/^whsec_/)
+    .meta({ description: 'The signing secret, shown in this answer only.' }),
 });
 
 export const WebhookDeliveryView = z.strictObject({
@@ -66,12 +69,16 @@ export const webhooksOperations: OperationSpec[] = [
     path: '/api/iris/webhooks',
     operationId: 'createWebhook',
     summary: 'Register an endpoint',
-    description: 'https URLs whose every address is public (the local server also allows http://127.0.0.1). The answer holds the whsec_ secret, once. 422 `webhook_url_refused` when the SSRF rules refuse the URL; 409 for a 21st endpoint; 503 while IRIS_ENCRYPTION_KEY is unset.',
+    description:
+      'https URLs whose every address is public (the local server also allows http://127.0.0.1). The answer holds the whsec_ secret, once. 422 `webhook_url_refused` when the SSRF rules refuse the URL; 409 for a 21st endpoint; 503 while IRIS_ENCRYPTION_KEY is unset.',
     tag: TAG,
     auth: 'project',
     body: CreateWebhookBody,
     idempotent: true,
-    responses: { 201: { description: 'The endpoint, with its secret.', schema: CreatedWebhookEndpoint }, 409: { description: 'The project has the most endpoints it may have.' } },
+    responses: {
+      201: { description: 'The endpoint, with its secret.', schema: CreatedWebhookEndpoint },
+      409: { description: 'The project has the most endpoints it may have.' },
+    },
   },
   {
     method: 'GET',
@@ -102,7 +109,7 @@ export const webhooksOperations: OperationSpec[] = [
     method: 'GET',
     path: '/api/iris/webhooks/:id/deliveries',
     operationId: 'listWebhookDeliveries',
-    summary: 'The endpoint\'s delivery log, newest first',
+    summary: "The endpoint's delivery log, newest first",
     tag: TAG,
     auth: 'project',
     params: WebhookParams,
