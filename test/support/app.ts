@@ -98,8 +98,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     if (!contract) return sent;
     return sent.then(async (response) => {
       const pathname = new URL(req.url).pathname;
-      await contract.check(req.method, pathname, response, matchRoute(routes, pathname)?.path);
-      return response;
+      // The body read once, as text, and handed back in a Response like the one received (cheaper than a clone).
+      const text = response.body === null ? undefined : await response.text();
+      await contract.check(req.method, pathname, response, matchRoute(routes, pathname)?.path, text ?? '');
+      return text === undefined ? response : new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
     });
   };
 

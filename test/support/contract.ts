@@ -27,8 +27,11 @@ interface DocumentedPath {
 }
 
 export interface ContractChecker {
-  /** Throws a ContractViolation when `response` to `method path` breaks the document; `routeTemplate` is the api/ route that answered, if any. */
-  check(method: string, path: string, response: Response, routeTemplate: string | undefined): Promise<void>;
+  /**
+   * Throws a ContractViolation when `response` to `method path` breaks the document; `routeTemplate` is the
+   * api/ route that answered, if any. Reads the body: pass `body` when the caller already has it as text.
+   */
+  check(method: string, path: string, response: Response, routeTemplate: string | undefined, body?: string): Promise<void>;
   document: OpenApiDocument;
 }
 
@@ -66,16 +69,11 @@ export function createContractChecker(document: OpenApiDocument): ContractChecke
   const errorRef = '/components/schemas/Error';
   const headerSpecs = (document.components as { headers: Record<string, { schema: { pattern?: string; enum?: string[] } }> }).headers;
 
-  async function readBody(response: Response): Promise<string> {
-    return response.clone().text();
-  }
-
   function fail(what: string, method: string, path: string, status: number, detail: string): never {
     throw new ContractViolation(`OpenAPI contract: ${method} ${path} answered ${status}: ${what}\n${detail}`);
   }
 
-  async function checkJson(ref: string, response: Response, label: { method: string; path: string; status: number }): Promise<void> {
-    const text = await readBody(response);
+  function checkJson(ref: string, text: string, label: { method: string; path: string; status: number }): void {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -95,7 +93,8 @@ export function createContractChecker(document: OpenApiDocument): ContractChecke
     }
   }
 
-  async function check(method: string, path: string, response: Response, routeTemplate: string | undefined): Promise<void> {
+  async function check(method: string, path: string, response: Response, routeTemplate: string | undefined, body?: string): Promise<void> {
+    const text = body ?? (response.body === null ? '' : await response.clone().text());
     const status = response.status;
     // Methods are case-sensitive (RFC 9110 §9.1): `patch` is not PATCH, and no route answers it.
     const upper = method;
@@ -106,7 +105,7 @@ export function createContractChecker(document: OpenApiDocument): ContractChecke
     if (!documented) {
       // No such route: the router's 404, in the error shape.
       if (status !== 404) fail('no documented route matches this path, and the answer is not a 404', upper, path, status, '');
-      return checkJson(errorRef, response, { method: upper, path, status });
+      return checkJson(errorRef, text, { method: upper, path, status });
     }
     const label = { method: upper, path: documented.template === path ? path : `${path} (${documented.template})`, status };
     if (upper === 'OPTIONS') {
@@ -114,7 +113,7 @@ export function createContractChecker(document: OpenApiDocument): ContractChecke
         if (!response.headers.has('allow')) fail('an OPTIONS answer without Allow', upper, label.path, status, '');
         return;
       }
-      return checkJson(errorRef, response, label);
+      return checkJson(errorRef, text, label);
     }
     const op = upper === upper.toUpperCase() ? documented.item[upper === 'HEAD' ? 'get' : upper.toLowerCase()] : undefined;
     if (!op) {
@@ -123,20 +122,14 @@ export function createContractChecker(document: OpenApiDocument): ContractChecke
         fail(`${upper} is not documented for this path (documented: ${methods.join(', ')}); it must answer 405`, upper, label.path, status, '');
       }
       if (status === 405 && !response.headers.has('allow')) fail('a 405 without Allow', upper, label.path, status, '');
-      return checkJson(errorRef, response, label);
+      return checkJson(errorRef, text, label);
     }
     // A 405 is what a path answers for a method it does not take; the router also gives it to a documented
     // method on a path with a trailing slash (Hono routes strictly; Vercel redirects such a path first).
-    if (status === 405 && path.endsWith('/')) return checkJson(errorRef, response, label);
+    if (status === 405 && path.endsWith('/')) return checkJson(errorRef, text, label);
     const declared = op.responses[String(status)];
     if (!declared) {
-      fail(
-        `status ${status} is not declared (declared: ${Object.keys(op.responses).join(', ')})`,
-        upper,
-        label.path,
-        status,
-        (await readBody(response)).slice(0, 600),
-      );
+      fail(`status ${status} is not declared (declared: ${Object.keys(op.responses).join(', ')})`, upper, label.path, status, text.slice(0, 600));
     }
     for (const [name, spec] of Object.entries(declared.headers ?? {})) {
       const value = response.headers.get(name);
@@ -156,7 +149,6 @@ export function createContractChecker(document: OpenApiDocument): ContractChecke
     if (!hasBody) return;
     const media = declared.content ?? {};
     if (Object.keys(media).length === 0) {
-      const text = await readBody(response);
       if (text.length > 0) fail('a body where the document declares none', upper, label.path, status, text.slice(0, 300));
       return;
     }
@@ -164,9 +156,9 @@ export function createContractChecker(document: OpenApiDocument): ContractChecke
     const type = Object.keys(media).find((t) => t.split(';')[0]!.trim().toLowerCase() === base);
     if (!type) fail(`Content-Type ${contentType ?? '(none)'} is not declared (declared: ${Object.keys(media).join(', ')})`, upper, label.path, status, '');
     if (base === 'application/json') {
-      await checkJson(
+      checkJson(
         `/${pointer('paths', documented.template, upper === 'HEAD' ? 'get' : upper.toLowerCase(), 'responses', String(status), 'content', type, 'schema')}`,
-        response,
+        text,
         label,
       );
     }
