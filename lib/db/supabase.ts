@@ -1,3 +1,4 @@
+import { anySignal } from './abort.js';
 import { createClient, type WebSocketLikeConstructor } from '@supabase/supabase-js';
 import { DbError } from './errors.js';
 import type { Db, RpcArgs, RpcName, RpcOptions, RpcRow } from './types.js';
@@ -114,7 +115,7 @@ export function createSupabaseDb(options: SupabaseDbOptions): Db {
     async rpc<N extends RpcName>(name: N, args: RpcArgs<N>, callOptions?: RpcOptions): Promise<RpcRow<N>[]> {
       if (closed) throw new DbError(name, 'connection', `Cannot call ${name}: this Supabase Db is closed`);
       const deadline = AbortSignal.timeout(timeoutMs);
-      const signal = callOptions?.signal ? AbortSignal.any([deadline, callOptions.signal]) : deadline;
+      const signal = callOptions?.signal ? anySignal([deadline, callOptions.signal]) : deadline;
       const { data, error, status } = await client.rpc(name, args as Record<string, unknown>).abortSignal(signal);
       if (error) throw toDbError(name, status, error);
       // Every Iris RPC returns a set, which PostgREST sends as a JSON array.

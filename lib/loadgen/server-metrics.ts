@@ -9,7 +9,22 @@
  * anyone while IRIS_METRICS_TOKEN is unset (`npm run dev`). A missing endpoint
  * or a refusal is reported as a reason, never as an error.
  */
+import { irisPath, type SuccessBody } from '../client/index.js';
 import type { Target } from './target.js';
+
+type Summary = SuccessBody<'/api/metrics', 'get'>;
+/** The summary fields read below, as the OpenAPI document types them: renaming one in the API stops this compiling. */
+export type ServerMetricsFields = [
+  Summary['instance'],
+  Summary['uptimeS'],
+  Summary['requests']['total'],
+  Summary['requests']['errorRate'],
+  Summary['requests']['p95Latency'],
+  Summary['cache']['hitRate'],
+  Summary['database']['p95Latency'],
+  Summary['memory']['rssBytes'],
+  Summary['memory']['heapUsedBytes'],
+];
 
 /** What the tools use from the summary; a field the server did not send is null. */
 export interface ServerMetrics {
@@ -71,7 +86,7 @@ export async function readServerMetrics(target: Target, fetchImpl: typeof fetch 
   if (bypass !== undefined) headers['x-vercel-protection-bypass'] = bypass;
   let response: Response;
   try {
-    response = await fetchImpl(`${target.baseUrl}/api/metrics`, { headers, signal: AbortSignal.timeout(10_000) });
+    response = await fetchImpl(`${target.baseUrl}${irisPath('/api/metrics', 'get')}`, { headers, signal: AbortSignal.timeout(10_000) });
   } catch (error) {
     return { ok: false, reason: `GET /api/metrics failed: ${error instanceof Error ? error.message : String(error)}` };
   }

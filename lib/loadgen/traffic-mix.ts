@@ -1,3 +1,4 @@
+import { irisPath, type RequestBody } from '../client/index.js';
 import type { PreparedRequest, RequestBuilder } from './http-client.js';
 import { pick, randomInt, weightedPicker, type Random } from './random.js';
 
@@ -35,8 +36,13 @@ const ERROR_TYPES = ['timeout', 'rate_limited', 'invalid_output', 'upstream_erro
 /** Largest batch the load test sends in one POST /api/iris/runs. */
 export const MAX_LOAD_TEST_BATCH = 50;
 
+/** The `{ runs: [...] }` body of POST /api/iris/runs, as the OpenAPI document types it (lib/client). */
+export type RunBatchBody = Extract<RequestBody<'/api/iris/runs', 'post'>, { runs: unknown }>;
+/** One run as POST /api/iris/runs accepts it. */
+export type RunBody = RunBatchBody['runs'][number];
+
 /** One valid run as POST /api/iris/runs accepts it (lib/schemas/runs.ts). */
-export function randomRun(random: Random): Record<string, unknown> {
+export function randomRun(random: Random): RunBody {
   const m = pick(random, MODELS);
   const u = random();
   const outcome = u < 0.06 ? 'failure' : u < 0.085 ? 'partial' : 'success';
@@ -44,7 +50,7 @@ export function randomRun(random: Random): Record<string, unknown> {
   const outputTokens = outcome === 'failure' ? randomInt(random, 0, 40) : randomInt(random, 20, 900);
   // A log-normal-ish latency around the model's typical one (sum of uniforms ~ normal).
   const z = (random() + random() + random() - 1.5) * 2;
-  const run: Record<string, unknown> = {
+  const run: RunBody = {
     expertId: pick(random, EXPERTS),
     agentId: `agent-${String(randomInt(random, 1, 12)).padStart(2, '0')}`,
     model: m.model,
@@ -64,8 +70,8 @@ export function randomRun(random: Random): Record<string, unknown> {
 /** A `{ runs: [...] }` body of 1 to `maxRuns` valid runs. */
 export function randomRunBatch(random: Random, maxRuns = MAX_LOAD_TEST_BATCH): string {
   const n = randomInt(random, 1, maxRuns);
-  const runs = Array.from({ length: n }, () => randomRun(random));
-  return JSON.stringify({ runs });
+  const body: RunBatchBody = { runs: Array.from({ length: n }, () => randomRun(random)) };
+  return JSON.stringify(body);
 }
 
 const read = (id: string, path: string, weight: number, route = path.split('?')[0]!): RequestTemplate => ({
@@ -79,11 +85,11 @@ const read = (id: string, path: string, weight: number, route = path.split('?')[
 /** The benchmark's standard mix: the dashboard reads, equally weighted. */
 export function standardReadMix(): RequestTemplate[] {
   return [
-    read('overview', '/api/iris/overview', 1),
-    read('tokens', '/api/iris/stats/tokens', 1),
-    read('performance', '/api/iris/stats/performance', 1),
-    read('experts', '/api/iris/experts?active=true', 1),
-    read('reports', '/api/iris/reports?limit=20', 1),
+    read('overview', irisPath('/api/iris/overview', 'get'), 1),
+    read('tokens', irisPath('/api/iris/stats/tokens', 'get'), 1),
+    read('performance', irisPath('/api/iris/stats/performance', 'get'), 1),
+    read('experts', irisPath('/api/iris/experts', 'get', { query: { active: 'true' } }), 1),
+    read('reports', irisPath('/api/iris/reports', 'get', { query: { limit: 20 } }), 1),
   ];
 }
 
@@ -93,18 +99,18 @@ export function standardReadMix(): RequestTemplate[] {
  */
 export function loadTestMix(): RequestTemplate[] {
   return [
-    read('overview', '/api/iris/overview', 20),
-    read('tokens', '/api/iris/stats/tokens', 10),
-    read('performance', '/api/iris/stats/performance', 10),
-    read('experts', '/api/iris/experts?active=true', 10),
-    read('reports', '/api/iris/reports?limit=20', 8),
-    read('runs-list', '/api/iris/runs?limit=20', 7),
-    read('reflexions', '/api/iris/reflexions?limit=20', 5),
+    read('overview', irisPath('/api/iris/overview', 'get'), 20),
+    read('tokens', irisPath('/api/iris/stats/tokens', 'get'), 10),
+    read('performance', irisPath('/api/iris/stats/performance', 'get'), 10),
+    read('experts', irisPath('/api/iris/experts', 'get', { query: { active: 'true' } }), 10),
+    read('reports', irisPath('/api/iris/reports', 'get', { query: { limit: 20 } }), 8),
+    read('runs-list', irisPath('/api/iris/runs', 'get', { query: { limit: 20 } }), 7),
+    read('reflexions', irisPath('/api/iris/reflexions', 'get', { query: { limit: 20 } }), 5),
     {
       id: 'runs-ingest',
       endpoint: 'POST /api/iris/runs',
       method: 'POST',
-      path: '/api/iris/runs',
+      path: irisPath('/api/iris/runs', 'post'),
       body: (random) => randomRunBatch(random),
       weight: 25,
     },
@@ -112,7 +118,7 @@ export function loadTestMix(): RequestTemplate[] {
       id: 'expert-usage',
       endpoint: 'POST /api/iris/experts/{expertId}/usage',
       method: 'POST',
-      path: (random) => `/api/iris/experts/${pick(random, EXPERTS)}/usage`,
+      path: (random) => irisPath('/api/iris/experts/{expertId}/usage', 'post', { params: { expertId: pick(random, EXPERTS) } }),
       weight: 5,
     },
   ];

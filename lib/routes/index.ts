@@ -15,3 +15,4 @@ export { budgetCheckRoute, budgetRoute, budgetsRoute, evaluateBudgets, projectBu
 export { otlpTracesRoute } from './otlp.js';
 export { promptLabelRoute, promptRenderRoute, promptRoute, promptsRoute, promptVersionRoute, promptVersionsRoute, cachedVersion } from './prompts.js';
 export { cachedExperiment, experimentAssignmentRoute, experimentResultsRoute, experimentRoute, experimentsRoute } from './experiments.js';
+export { docsRoute, openApiRoute } from './reference.js';

@@ -5,7 +5,7 @@ import { defineRoute, json, parseQuery, respond, type RouteContext } from '../ht
 import { formatFromAccept, render, type ExpositionFormat } from '../metrics/index.js';
 import { toJsonSummary } from '../telemetry/index.js';
 
-const MetricsQuery = z.strictObject({
+export const MetricsQuery = z.strictObject({
   format: z.enum(['prometheus', 'openmetrics', 'json']).optional(),
   scope: z.enum(['instance', 'fleet']).default('instance'),
 });

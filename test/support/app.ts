@@ -9,8 +9,9 @@ import type { Db, SqlDb } from '../../lib/db/types.js';
 import type { TieredCacheOptions } from '../../lib/cache/index.js';
 import type { KvStore } from '../../lib/kv/index.js';
 import { createLogger } from '../../lib/log.js';
-import { createFileRouter, loadFileRoutes, type FileRoute } from '../../lib/server/index.js';
+import { createFileRouter, loadFileRoutes, matchRoute, type FileRoute } from '../../lib/server/index.js';
 import { createServices, type Services, type ServicesOptions } from '../../lib/services.js';
+import { contractChecker } from './contract.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 /** IRIS_ENCRYPTION_KEY of test apps (32 bytes, base64), so the webhook routes work. */
@@ -58,6 +59,8 @@ export interface TestAppOptions {
   webhooks?: ServicesOptions['webhooks'];
   /** Options of the detailed health check's probes: their timers, budgets. */
   health?: ServicesOptions['health'];
+  /** Validate every response against the OpenAPI document (test/support/contract.ts). @default true */
+  contract?: boolean;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -77,7 +80,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...(options.health ? { health: options.health } : {}),
     processMetrics: false,
   });
-  const fetch = createFileRouter(await apiRoutes(), { services });
+  const routes = await apiRoutes();
+  const fetch = createFileRouter(routes, { services });
+  const contract = options.contract === false ? null : contractChecker();
 
   const request: TestApp['request'] = (path, init = {}) => {
     const { key, json, ...rest } = init;
@@ -88,7 +93,16 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       body = JSON.stringify(json);
       if (!headers.has('content-type')) headers.set('content-type', 'application/json');
     }
-    return Promise.resolve(fetch(new Request(`http://iris.test${path}`, { ...rest, headers, body })));
+    const req = new Request(`http://iris.test${path}`, { ...rest, headers, body });
+    const sent = Promise.resolve(fetch(req));
+    if (!contract) return sent;
+    return sent.then(async (response) => {
+      const pathname = new URL(req.url).pathname;
+      // The body read once, as text, and handed back in a Response like the one received (cheaper than a clone).
+      const text = response.body === null ? undefined : await response.text();
+      await contract.check(req.method, pathname, response, matchRoute(routes, pathname)?.path, text ?? '');
+      return text === undefined ? response : new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+    });
   };
 
   return {

@@ -10,3 +10,9 @@ export function readmeBlock(marker: string, file = 'README.md'): string {
   if (block === undefined) throw new Error(`${file} has no bash block with ${marker}`);
   return block;
 }
+
+/** Every ```bash block of README.md that calls curl, in order. */
+export function readmeCurlBlocks(): string[] {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  return [...readme.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => /(^|\s)curl\s/m.test(b));
+}

@@ -1,0 +1,37 @@
+/**
+ * Response-side zod schemas shared by several domains: the error shape, list
+ * pages and the field types rows come back with. Strict objects: a field the
+ * document does not name fails the contract tests.
+ */
+import { z } from 'zod';
+
+/** A timestamp as Postgres (`to_jsonb`) or `toISOString` writes it: RFC 3339 with an offset. */
+export const isoTime = z.string().meta({ format: 'date-time' });
+export const id = z.uuid();
+export const nullable = <T extends z.ZodType>(schema: T) => schema.nullable();
+/** Free-form JSON a client stored (metadata, settings, report data). */
+export const anyJson = z.unknown().meta({ description: 'Any JSON value, as the client stored it.' });
+
+/** One issue of a 422 `validation_failed`: where and what. */
+export const ValidationIssue = z.strictObject({ path: z.string(), code: z.string(), message: z.string() });
+
+/** `{ "error": { "code", "message", "details"?, "requestId" } }`: every error Iris sends (lib/errors.ts). */
+export const ErrorBody = z.strictObject({
+  error: z.strictObject({
+    code: z.string().meta({ description: 'Stable, machine-readable, snake_case.' }),
+    message: z.string(),
+    details: z
+      .union([z.array(ValidationIssue), z.record(z.string(), anyJson)])
+      .optional()
+      .meta({
+        description: 'The issues of a 422 validation_failed, or an object with structured detail (limits, retry times, reasons).',
+      }),
+    requestId: z.string(),
+  }),
+});
+
+/** A keyset-paginated list: `cursor=<nextCursor>` gives the next page. */
+export const page = <T extends z.ZodType>(item: T) => z.strictObject({ data: z.array(item), nextCursor: z.string().nullable() });
+
+/** A list that is not paginated. */
+export const list = <T extends z.ZodType>(item: T) => z.strictObject({ data: z.array(item) });
