@@ -100,7 +100,11 @@ async function main(): Promise<number> {
   const server = await startLocalServer({ apiDir: API_DIR, services, port: 0 });
   try {
     const admin = async (path: string, body: unknown) => {
-      const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       if (res.status !== 201) throw new Error(`${path}: ${res.status} ${await res.text()}`);
       return (await res.json()) as Record<string, string>;
     };
@@ -140,7 +144,9 @@ async function main(): Promise<number> {
     const native = median(rates.native);
     const otlp = median(rates.otlp);
     const ratio = otlp / native;
-    console.log(`OTLP ingest vs native batch ingest: ${ROUNDS} rounds x ${BATCHES} batches of ${SIZE} per kind, ${url ? 'PostgreSQL' : 'PGlite'}, Node ${process.version}`);
+    console.log(
+      `OTLP ingest vs native batch ingest: ${ROUNDS} rounds x ${BATCHES} batches of ${SIZE} per kind, ${url ? 'PostgreSQL' : 'PGlite'}, Node ${process.version}`,
+    );
     console.log(
       table(
         ['path', 'body', 'median /s', 'min /s', 'max /s'],

@@ -43,7 +43,12 @@ describe('assignVariant', () => {
   });
 
   it('splits 100,000 subjects as the weights say: a chi-square test at p > 0.001', () => {
-    for (const weights of [[1, 1], [90, 10], [1, 2, 3, 4], [0.2, 0.3, 0.5]]) {
+    for (const weights of [
+      [1, 1],
+      [90, 10],
+      [1, 2, 3, 4],
+      [0.2, 0.3, 0.5],
+    ]) {
       const variants = weights.map((weight, i) => ({ name: `v${i}`, weight }));
       const counts = new Array<number>(weights.length).fill(0);
       for (let i = 0; i < 100_000; i++) counts[assignVariant('weights-test', `subject-${i}`, variants)]! += 1;
@@ -73,7 +78,10 @@ describe('assignVariant', () => {
     const code = `import { assignVariant } from ${JSON.stringify(module)};
       const subjects = ${JSON.stringify(subjects)};
       console.log(JSON.stringify(subjects.map((s) => assignVariant('cross-process', s, ${JSON.stringify(variants)}))));`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 60_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(JSON.parse(stdout)).toEqual(subjects.map((s) => assignVariant('cross-process', s, variants)));
   });
 });

@@ -57,7 +57,11 @@ describe('experimentResults', () => {
   });
 
   it('compares every guardrail except the primary, and answers empty variants without claiming anything', () => {
-    const r = experimentResults({ ...experiment, guardrailMetrics: ['success_rate', 'mean_confidence'] }, [sums('control', 0, 0), sums('b', 0, 0), sums('c', 0, 0)]);
+    const r = experimentResults({ ...experiment, guardrailMetrics: ['success_rate', 'mean_confidence'] }, [
+      sums('control', 0, 0),
+      sums('b', 0, 0),
+      sums('c', 0, 0),
+    ]);
     expect(r.comparisons.map((c) => c.variant)).toEqual(['b', 'c']);
     expect(r.comparisons[0]!.guardrails.map((g) => g.metric)).toEqual(['mean_confidence']);
     expect(r.comparisons.every((c) => c.verdict.verdict === 'no detectable difference yet')).toBe(true);

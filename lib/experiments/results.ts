@@ -119,7 +119,12 @@ function compare(metric: ExperimentMetric, control: VariantSums, treatment: Vari
     return { metric, better: BETTER[metric], fixedHorizon: twoProportionZTest(c, t, { alpha }), sequential: sequentialProportions(c, t, options) };
   }
   const stats = metric === 'mean_latency' ? latency : metric === 'mean_cost' ? cost : confidence;
-  return { metric, better: BETTER[metric], fixedHorizon: welchTTest(stats(control), stats(treatment), { alpha }), sequential: sequentialMeans(stats(control), stats(treatment), options) };
+  return {
+    metric,
+    better: BETTER[metric],
+    fixedHorizon: welchTTest(stats(control), stats(treatment), { alpha }),
+    sequential: sequentialMeans(stats(control), stats(treatment), options),
+  };
 }
 
 /**
@@ -148,7 +153,13 @@ export function experimentResults(
     meanCostUsd: summarizeMean(cost(v), { alpha }),
     meanConfidence: summarizeMean(confidence(v), { alpha }),
   }));
-  const sampleRatio = sums.length >= 2 ? sampleRatioMismatch(sums.map((v) => v.runs), sums.map((v) => v.weight)) : null;
+  const sampleRatio =
+    sums.length >= 2
+      ? sampleRatioMismatch(
+          sums.map((v) => v.runs),
+          sums.map((v) => v.weight),
+        )
+      : null;
   const guardrails = experiment.guardrailMetrics.filter((m) => m !== experiment.primaryMetric);
   const comparisons = sums
     .filter((v) => v !== control)

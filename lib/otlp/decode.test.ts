@@ -17,16 +17,20 @@ function sdkSpans() {
   const tracer = provider.getTracer('iris-test', '1.0.0');
   const parent = tracer.startSpan('invoke_agent planner');
   {
-    const chat = tracer.startSpan('chat gpt-4o', {
-      startTime: new Date('2026-11-30T10:00:00.000Z'),
-      attributes: {
-        'gen_ai.operation.name': 'chat',
-        'gen_ai.usage.input_tokens': 1200,
-        'gen_ai.request.temperature': 0.5,
-        'gen_ai.response.finish_reasons': ['stop'],
-        streaming: false,
+    const chat = tracer.startSpan(
+      'chat gpt-4o',
+      {
+        startTime: new Date('2026-11-30T10:00:00.000Z'),
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.usage.input_tokens': 1200,
+          'gen_ai.request.temperature': 0.5,
+          'gen_ai.response.finish_reasons': ['stop'],
+          streaming: false,
+        },
       },
-    }, trace.setSpan(context.active(), parent));
+      trace.setSpan(context.active(), parent),
+    );
     chat.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
     chat.recordException({ name: 'RateLimitError', message: 'slow down' });
     chat.end(new Date('2026-11-30T10:00:01.500Z'));
@@ -132,7 +136,9 @@ describe('response bodies', () => {
     expect(exportResponseBody('json', 0, '')).toBe('{}');
     expect(JSON.parse(exportResponseBody('json', 2, 'why') as string)).toEqual({ partialSuccess: { rejectedSpans: '2', errorMessage: 'why' } });
     const { response } = otlpTypes();
-    expect(response.toObject(response.decode(exportResponseBody('protobuf', 2, 'why') as Uint8Array), { longs: Number })).toEqual({ partialSuccess: { rejectedSpans: 2, errorMessage: 'why' } });
+    expect(response.toObject(response.decode(exportResponseBody('protobuf', 2, 'why') as Uint8Array), { longs: Number })).toEqual({
+      partialSuccess: { rejectedSpans: 2, errorMessage: 'why' },
+    });
     expect((exportResponseBody('protobuf', 0, '') as Uint8Array).byteLength).toBe(0);
   });
 

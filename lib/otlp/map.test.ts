@@ -45,11 +45,26 @@ const FIXTURES: { name: string; attributes: Attributes; expected: Record<string,
       'gen_ai.agent.name': 'Support Agent',
       'iris.prompt.version': 'v7',
     },
-    expected: { model: 'gpt-4o-2024-08-06', inputTokens: 1200, outputTokens: 300, cacheReadTokens: 1000, reasoningTokens: 100, expertId: 'Support-Agent', agentId: 'Support-Agent', promptVersion: 'v7' },
+    expected: {
+      model: 'gpt-4o-2024-08-06',
+      inputTokens: 1200,
+      outputTokens: 300,
+      cacheReadTokens: 1000,
+      reasoningTokens: 100,
+      expertId: 'Support-Agent',
+      agentId: 'Support-Agent',
+      promptVersion: 'v7',
+    },
   },
   {
     name: 'GenAI semconv 1.26-1.36 (gen_ai.system, input/output tokens, operation name)',
-    attributes: { 'gen_ai.operation.name': 'text_completion', 'gen_ai.system': 'anthropic', 'gen_ai.request.model': 'claude-3-5-haiku', 'gen_ai.usage.input_tokens': '40', 'gen_ai.usage.output_tokens': 2 },
+    attributes: {
+      'gen_ai.operation.name': 'text_completion',
+      'gen_ai.system': 'anthropic',
+      'gen_ai.request.model': 'claude-3-5-haiku',
+      'gen_ai.usage.input_tokens': '40',
+      'gen_ai.usage.output_tokens': 2,
+    },
     expected: { model: 'claude-3-5-haiku', inputTokens: 40, outputTokens: 2, expertId: 'support-bot' },
   },
   {
@@ -71,7 +86,12 @@ const FIXTURES: { name: string; attributes: Attributes; expected: Record<string,
   },
   {
     name: 'GenAI embeddings',
-    attributes: { 'gen_ai.operation.name': 'embeddings', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'text-embedding-3-small', 'gen_ai.usage.input_tokens': 8 },
+    attributes: {
+      'gen_ai.operation.name': 'embeddings',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'text-embedding-3-small',
+      'gen_ai.usage.input_tokens': 8,
+    },
     expected: { model: 'text-embedding-3-small', inputTokens: 8, outputTokens: 0 },
   },
   {
@@ -136,52 +156,88 @@ const FIXTURES: { name: string; attributes: Attributes; expected: Record<string,
 describe('mapSpan', () => {
   for (const fixture of FIXTURES) {
     it(`maps a ${fixture.name} span to a model run`, () => {
-      expect(run(mapSpan(span(fixture.attributes)))).toMatchObject({ latencyMs: 1234, outcome: 'success', createdAt: '2026-11-30T10:00:00.000Z', ...fixture.expected });
+      expect(run(mapSpan(span(fixture.attributes)))).toMatchObject({
+        latencyMs: 1234,
+        outcome: 'success',
+        createdAt: '2026-11-30T10:00:00.000Z',
+        ...fixture.expected,
+      });
     });
   }
 
   it('keeps the trace and span ids and the resource in metadata, and leaves the cost to the price table', () => {
     const mapped = run(mapSpan(span({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o' }, { parentSpanId: '00f067aa0ba902b7' })));
     expect(mapped.metadata).toEqual({
-      otel: { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', parentSpanId: '00f067aa0ba902b7', spanName: 'chat gpt-4o', convention: 'gen_ai', operation: 'chat', scope: 'test' },
+      otel: {
+        traceId: '0af7651916cd43dd8448eb211c80319c',
+        spanId: 'b7ad6b7169203331',
+        parentSpanId: '00f067aa0ba902b7',
+        spanName: 'chat gpt-4o',
+        convention: 'gen_ai',
+        operation: 'chat',
+        scope: 'test',
+      },
       resource: { 'service.name': 'support-bot', 'service.version': '1.2.3' },
     });
     expect(mapped.costUsd).toBeUndefined();
   });
 
   it('makes an invoke_agent span an agent run without tokens, its own usage kept in metadata', () => {
-    const mapping = mapSpan(span({ 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.id': 'agent_42', 'gen_ai.agent.name': 'Planner', 'gen_ai.usage.input_tokens': 500 }));
+    const mapping = mapSpan(
+      span({ 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.id': 'agent_42', 'gen_ai.agent.name': 'Planner', 'gen_ai.usage.input_tokens': 500 }),
+    );
     expect(mapping).toMatchObject({ result: 'run', kind: 'agent' });
     expect(run(mapping)).toMatchObject({ model: 'agent:agent_42', agentId: 'agent_42', expertId: 'Planner', inputTokens: 0, outputTokens: 0, costUsd: 0 });
     expect((run(mapping).metadata.otel as Record<string, unknown>).inputTokens).toBe(500);
   });
 
   it('makes an execute_tool span a tool run named after the tool', () => {
-    expect(run(mapSpan(span({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'get weather' })))).toMatchObject({ model: 'tool:get-weather', inputTokens: 0, costUsd: 0 });
+    expect(run(mapSpan(span({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'get weather' })))).toMatchObject({
+      model: 'tool:get-weather',
+      inputTokens: 0,
+      costUsd: 0,
+    });
     expect(run(mapSpan(span({ 'openinference.span.kind': 'TOOL', 'tool.name': 'search' })))).toMatchObject({ model: 'tool:search' });
     expect(run(mapSpan(span({ 'ai.operationId': 'ai.toolCall', 'ai.toolCall.name': 'lookup' })))).toMatchObject({ model: 'tool:lookup' });
   });
 
   it('gives a chat span the agent, expert and prompt version of the agent span around it', () => {
-    const agent = span({ 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.id': 'agent_42', 'iris.expert_id': 'triage', 'iris.prompt.version': '12' }, { spanId: '1111111111111111' });
+    const agent = span(
+      { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.id': 'agent_42', 'iris.expert_id': 'triage', 'iris.prompt.version': '12' },
+      { spanId: '1111111111111111' },
+    );
     const chat = span({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o' }, { parentSpanId: '1111111111111111' });
     const [, mapped] = mapSpans([agent, chat]);
     expect(run(mapped!)).toMatchObject({ agentId: 'agent_42', expertId: 'triage', promptVersion: '12' });
   });
 
   it('falls back to gen_ai.prompt.name for the expert', () => {
-    expect(run(mapSpan(span({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.prompt.name': 'summarize' })))).toMatchObject({ expertId: 'summarize' });
+    expect(run(mapSpan(span({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.prompt.name': 'summarize' })))).toMatchObject({
+      expertId: 'summarize',
+    });
   });
 
   it('records a failure from the span status and error.type', () => {
-    expect(run(mapSpan(span({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'error.type': 'RateLimitError' })))).toMatchObject({ outcome: 'failure', errorType: 'RateLimitError' });
-    expect(run(mapSpan(span({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm' }, { statusCode: 2, exceptionType: 'TimeoutError' })))).toMatchObject({ outcome: 'failure', errorType: 'TimeoutError' });
-    expect(run(mapSpan(span({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm' }, { statusCode: 2 })))).toMatchObject({ outcome: 'failure', errorType: 'span_status_error' });
+    expect(run(mapSpan(span({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'error.type': 'RateLimitError' })))).toMatchObject({
+      outcome: 'failure',
+      errorType: 'RateLimitError',
+    });
+    expect(
+      run(mapSpan(span({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm' }, { statusCode: 2, exceptionType: 'TimeoutError' }))),
+    ).toMatchObject({ outcome: 'failure', errorType: 'TimeoutError' });
+    expect(run(mapSpan(span({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm' }, { statusCode: 2 })))).toMatchObject({
+      outcome: 'failure',
+      errorType: 'span_status_error',
+    });
   });
 
   it('skips spans of no GenAI convention and AI SDK spans that sum their model calls', () => {
     expect(mapSpan(span({ 'http.request.method': 'GET', 'url.full': 'https://x' }))).toEqual({ result: 'skipped', convention: 'none', reason: 'not_genai' });
-    expect(mapSpan(span({ 'ai.operationId': 'ai.generateText', 'ai.usage.promptTokens': 30 }))).toEqual({ result: 'skipped', convention: 'ai_sdk', reason: 'aggregate' });
+    expect(mapSpan(span({ 'ai.operationId': 'ai.generateText', 'ai.usage.promptTokens': 30 }))).toEqual({
+      result: 'skipped',
+      convention: 'ai_sdk',
+      reason: 'aggregate',
+    });
     expect(mapSpan(span({ 'openinference.span.kind': 'CHAIN' }))).toMatchObject({ result: 'skipped', reason: 'not_genai' });
     expect(mapSpan(span({ 'gen_ai.operation.name': 'create_agent' }))).toMatchObject({ result: 'skipped' });
   });
@@ -209,7 +265,9 @@ describe('mapSpan', () => {
   }
 
   it('cuts absurdly long names to identifiers and metadata strings to 256 characters', () => {
-    const mapped = run(mapSpan(span({ ...model, 'gen_ai.request.model': 'm'.repeat(70_000), 'gen_ai.agent.name': 'a b'.repeat(10_000) }, { name: 'n'.repeat(5000) })));
+    const mapped = run(
+      mapSpan(span({ ...model, 'gen_ai.request.model': 'm'.repeat(70_000), 'gen_ai.agent.name': 'a b'.repeat(10_000) }, { name: 'n'.repeat(5000) })),
+    );
     expect(mapped.model).toHaveLength(128);
     expect(mapped.agentId).toHaveLength(128);
     expect(mapped.metadata.otel).toMatchObject({ spanName: 'n'.repeat(256) });

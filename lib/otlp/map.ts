@@ -61,8 +61,21 @@ const MODEL_OPERATIONS = new Set(['chat', 'text_completion', 'generate_content',
 // First present wins. Current names before deprecated ones, then the other conventions.
 const MODEL = ['gen_ai.response.model', 'gen_ai.request.model', 'llm.model_name', 'embedding.model_name', 'ai.response.model', 'ai.model.id'];
 const PROVIDER = ['gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system', 'ai.model.provider'];
-const INPUT = ['gen_ai.usage.input_tokens', 'gen_ai.usage.prompt_tokens', 'llm.token_count.prompt', 'ai.usage.inputTokens', 'ai.usage.promptTokens', 'ai.usage.tokens'];
-const OUTPUT = ['gen_ai.usage.output_tokens', 'gen_ai.usage.completion_tokens', 'llm.token_count.completion', 'ai.usage.outputTokens', 'ai.usage.completionTokens'];
+const INPUT = [
+  'gen_ai.usage.input_tokens',
+  'gen_ai.usage.prompt_tokens',
+  'llm.token_count.prompt',
+  'ai.usage.inputTokens',
+  'ai.usage.promptTokens',
+  'ai.usage.tokens',
+];
+const OUTPUT = [
+  'gen_ai.usage.output_tokens',
+  'gen_ai.usage.completion_tokens',
+  'llm.token_count.completion',
+  'ai.usage.outputTokens',
+  'ai.usage.completionTokens',
+];
 const CACHE_READ = [
   'gen_ai.usage.cache_read.input_tokens',
   'gen_ai.usage.cache_read_input_tokens',
@@ -84,11 +97,26 @@ const REASONING = [
   'ai.usage.outputTokenDetails.reasoningTokens',
 ];
 // Read on the span, then on its ancestors (a chat span inside an invoke_agent span belongs to that agent).
-const EXPERT = ['iris.expert_id', 'ai.telemetry.metadata.iris.expert_id', 'gen_ai.prompt.name', 'gen_ai.agent.name', 'gen_ai.agent.id', 'agent.name', 'ai.telemetry.functionId'];
+const EXPERT = [
+  'iris.expert_id',
+  'ai.telemetry.metadata.iris.expert_id',
+  'gen_ai.prompt.name',
+  'gen_ai.agent.name',
+  'gen_ai.agent.id',
+  'agent.name',
+  'ai.telemetry.functionId',
+];
 const AGENT = ['iris.agent_id', 'ai.telemetry.metadata.iris.agent_id', 'gen_ai.agent.id', 'gen_ai.agent.name', 'agent.name'];
 const PROMPT_VERSION = ['iris.prompt.version', 'ai.telemetry.metadata.iris.prompt.version', 'gen_ai.prompt.version', 'llm.prompt_template.version'];
 const TOOL = ['gen_ai.tool.name', 'tool.name', 'ai.toolCall.name'];
-const RESOURCE_KEPT = ['service.name', 'service.version', 'service.namespace', 'deployment.environment.name', 'deployment.environment', 'telemetry.sdk.language'];
+const RESOURCE_KEPT = [
+  'service.name',
+  'service.version',
+  'service.namespace',
+  'deployment.environment.name',
+  'deployment.environment',
+  'telemetry.sdk.language',
+];
 
 const IDENTIFIER_OUTSIDE = /[^A-Za-z0-9._:/@+-]/g;
 
@@ -98,7 +126,10 @@ const IDENTIFIER_OUTSIDE = /[^A-Za-z0-9._:/@+-]/g;
  * nothing is left. "Support Agent" is `Support-Agent`.
  */
 export function toIdentifier(value: string): string | undefined {
-  const cleaned = value.replace(IDENTIFIER_OUTSIDE, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 128);
+  const cleaned = value
+    .replace(IDENTIFIER_OUTSIDE, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 128);
   return cleaned.length > 0 ? cleaned : undefined;
 }
 
@@ -226,7 +257,10 @@ export function mapSpan(span: OtlpSpan, ancestors: readonly OtlpSpan[] = []): Sp
   const provider = text(a, PROVIDER);
   const extra: Record<string, AttributeValue> = {};
   let model: string | undefined;
-  let usage = { inputTokens: 0, outputTokens: 0 } as Pick<MappedRun, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens' | 'reasoningTokens'>;
+  let usage = { inputTokens: 0, outputTokens: 0 } as Pick<
+    MappedRun,
+    'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens' | 'reasoningTokens'
+  >;
   let costUsd: number | undefined;
 
   if (kind.kind === 'model') {
@@ -235,7 +269,13 @@ export function mapSpan(span: OtlpSpan, ancestors: readonly OtlpSpan[] = []): Sp
     if (!model) return reject(`no model: set ${MODEL.slice(0, 2).join(' or ')}`);
     const requested = text(a, ['gen_ai.request.model']);
     if (requested && requested !== name) extra.requestModel = cut(requested, MAX_METADATA_STRING);
-    const counts = { input: tokens(a, INPUT), output: tokens(a, OUTPUT), cacheRead: tokens(a, CACHE_READ), cacheWrite: tokens(a, CACHE_WRITE), reasoning: tokens(a, REASONING) };
+    const counts = {
+      input: tokens(a, INPUT),
+      output: tokens(a, OUTPUT),
+      cacheRead: tokens(a, CACHE_READ),
+      cacheWrite: tokens(a, CACHE_WRITE),
+      reasoning: tokens(a, REASONING),
+    };
     for (const value of Object.values(counts)) if (isProblem(value)) return reject(value.problem);
     const n = counts as Record<keyof typeof counts, number | undefined>;
     let input = n.input ?? 0;
@@ -255,7 +295,10 @@ export function mapSpan(span: OtlpSpan, ancestors: readonly OtlpSpan[] = []): Sp
     const name = text(a, AGENT) ?? storable(span.name);
     model = toIdentifier(`agent:${name}`) ?? 'agent';
     // An agent span's usage sums its chat spans, which are runs of their own: kept, not counted twice.
-    for (const [key, keys] of [['inputTokens', INPUT], ['outputTokens', OUTPUT]] as const) {
+    for (const [key, keys] of [
+      ['inputTokens', INPUT],
+      ['outputTokens', OUTPUT],
+    ] as const) {
       const value = tokens(a, keys);
       if (typeof value === 'number') extra[key] = value;
     }
@@ -268,7 +311,8 @@ export function mapSpan(span: OtlpSpan, ancestors: readonly OtlpSpan[] = []): Sp
     costUsd = 0;
   }
 
-  const errorType = text(a, ['error.type']) ?? (span.exceptionType && storable(span.exceptionType)) ?? (span.statusCode === 2 ? 'span_status_error' : undefined);
+  const errorType =
+    text(a, ['error.type']) ?? (span.exceptionType && storable(span.exceptionType)) ?? (span.statusCode === 2 ? 'span_status_error' : undefined);
   const agentId = inherited(AGENT);
   const expertId = inherited(EXPERT) ?? toIdentifier(text(span.resource, ['service.name']) ?? '') ?? 'otel';
   const promptVersion = chain.map((s) => text(s.attributes, PROMPT_VERSION)).find((v) => v !== undefined);

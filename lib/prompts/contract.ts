@@ -50,7 +50,9 @@ export function runPromptsContract(name: string, makeDb: () => Promise<Db>): voi
       const sql = suite.sqlOrSkip(ctx);
       const projectId = await newProject();
       await createPrompt(projectId, 'frozen');
-      const error = await rejection(sql.query(`update prompt_versions v set config = '{}' from prompts p where p.id = v.prompt_id and p.project_id = $1`, [projectId]));
+      const error = await rejection(
+        sql.query(`update prompt_versions v set config = '{}' from prompts p where p.id = v.prompt_id and p.project_id = $1`, [projectId]),
+      );
       expect(error.sqlState).toBe('23514');
       const [moved] = await suite.db.rpc('set_prompt_version_status', { p_project_id: projectId, p_name: 'frozen', p_version: 1, p_status: 'testing' });
       expect(moved).toMatchObject({ outcome: 'updated', status: 'testing', config: { model: 'gpt-4o-mini' } });
@@ -61,7 +63,8 @@ export function runPromptsContract(name: string, makeDb: () => Promise<Db>): voi
       await createPrompt(projectId, 'labels', { p_labels: ['production'] });
       await addVersion(projectId, 'labels', { p_status: 'deprecated' });
       await addVersion(projectId, 'labels');
-      const move = (label: string, v: number) => suite.db.rpc('move_prompt_label', { p_project_id: projectId, p_name: 'labels', p_label: label, p_version: v, p_actor: 'key:x', p_reason: null });
+      const move = (label: string, v: number) =>
+        suite.db.rpc('move_prompt_label', { p_project_id: projectId, p_name: 'labels', p_label: label, p_version: v, p_actor: 'key:x', p_reason: null });
       expect((await move('production', 2))[0]!.outcome).toBe('deprecated_production');
       expect((await move('production', 3))[0]).toMatchObject({ outcome: 'moved', previous_version: 1 });
       expect((await move('production', 1))[0]).toMatchObject({ outcome: 'moved', previous_version: 3 });
@@ -83,7 +86,14 @@ export function runPromptsContract(name: string, makeDb: () => Promise<Db>): voi
       await createPrompt(projectId, 'many');
       const outcomes = [];
       for (let i = 0; i < 21; i++) {
-        const [row] = await suite.db.rpc('move_prompt_label', { p_project_id: projectId, p_name: 'many', p_label: `l${i}`, p_version: 1, p_actor: 'k', p_reason: null });
+        const [row] = await suite.db.rpc('move_prompt_label', {
+          p_project_id: projectId,
+          p_name: 'many',
+          p_label: `l${i}`,
+          p_version: 1,
+          p_actor: 'k',
+          p_reason: null,
+        });
         outcomes.push(row!.outcome);
       }
       expect(outcomes.slice(0, 20).every((o) => o === 'moved')).toBe(true);
@@ -135,11 +145,24 @@ export function runPromptsContract(name: string, makeDb: () => Promise<Db>): voi
       const base = Math.floor(Date.now() / hour) * hour - 50 * hour;
       const from = new Date(base + 17 * 60_000 + 123);
       const to = new Date(base + 30 * hour + 41 * 60_000);
-      await sql.query(`update experiments set started_at = $2, ended_at = $3 where project_id = $1 and key = 'exact'`, [projectId, from.toISOString(), to.toISOString()]);
+      await sql.query(`update experiments set started_at = $2, ended_at = $3 where project_id = $1 and key = 'exact'`, [
+        projectId,
+        from.toISOString(),
+        to.toISOString(),
+      ]);
       const runs: RunInput[] = [];
       for (let i = 0; i < 400; i++) {
         const at = base - 2 * hour + i * 9 * 60_000 + (i % 13) * 1000;
-        runs.push(run({ prompt_version: i % 3 === 0 ? 'exp@2' : 'exp@1', created_at: new Date(at).toISOString(), outcome: i % 4 === 0 ? 'failure' : 'success', latency_ms: 100 + (i % 17) * 3.5, cost_usd: 0.000001 * (i % 11), confidence: i % 5 === 0 ? null : (i % 10) / 10 }));
+        runs.push(
+          run({
+            prompt_version: i % 3 === 0 ? 'exp@2' : 'exp@1',
+            created_at: new Date(at).toISOString(),
+            outcome: i % 4 === 0 ? 'failure' : 'success',
+            latency_ms: 100 + (i % 17) * 3.5,
+            cost_usd: 0.000001 * (i % 11),
+            confidence: i % 5 === 0 ? null : (i % 10) / 10,
+          }),
+        );
       }
       runs.push(run({ prompt_version: 'other', created_at: new Date(base + hour).toISOString() }));
       await suite.db.rpc('ingest_runs', { p_project_id: projectId, p_runs: runs });
@@ -153,10 +176,22 @@ export function runPromptsContract(name: string, makeDb: () => Promise<Db>): voi
         expect(Number(row.successes)).toBe(mine.filter((r) => r.outcome === 'success').length);
         expect(Number(row.confidence_n)).toBe(mine.filter((r) => r.confidence != null).length);
         const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b)));
-        close(Number(row.latency_ms_sum), mine.reduce((s, r) => s + r.latency_ms, 0));
-        close(Number(row.latency_ms_sq), mine.reduce((s, r) => s + r.latency_ms ** 2, 0));
-        close(Number(row.cost_usd), mine.reduce((s, r) => s + r.cost_usd, 0));
-        close(Number(row.confidence_sum), mine.reduce((s, r) => s + Math.fround(r.confidence ?? 0), 0));
+        close(
+          Number(row.latency_ms_sum),
+          mine.reduce((s, r) => s + r.latency_ms, 0),
+        );
+        close(
+          Number(row.latency_ms_sq),
+          mine.reduce((s, r) => s + r.latency_ms ** 2, 0),
+        );
+        close(
+          Number(row.cost_usd),
+          mine.reduce((s, r) => s + r.cost_usd, 0),
+        );
+        close(
+          Number(row.confidence_sum),
+          mine.reduce((s, r) => s + Math.fround(r.confidence ?? 0), 0),
+        );
       }
       expect(new Date(got[0]!.window_from).getTime()).toBe(from.getTime());
     });
@@ -165,15 +200,24 @@ export function runPromptsContract(name: string, makeDb: () => Promise<Db>): voi
       const mine = await newProject();
       const theirs = await newProject();
       await createPrompt(theirs, 'private', { p_labels: ['production'] });
-      expect((await suite.db.rpc('get_prompt_version', { p_project_id: mine, p_name: 'private', p_label: null, p_version: null }))[0]!.outcome).toBe('prompt_not_found');
-      expect((await suite.db.rpc('move_prompt_label', { p_project_id: mine, p_name: 'private', p_label: 'production', p_version: 1, p_actor: 'k', p_reason: null }))[0]!.outcome).toBe('prompt_not_found');
+      expect((await suite.db.rpc('get_prompt_version', { p_project_id: mine, p_name: 'private', p_label: null, p_version: null }))[0]!.outcome).toBe(
+        'prompt_not_found',
+      );
+      expect(
+        (
+          await suite.db.rpc('move_prompt_label', { p_project_id: mine, p_name: 'private', p_label: 'production', p_version: 1, p_actor: 'k', p_reason: null })
+        )[0]!.outcome,
+      ).toBe('prompt_not_found');
       expect(await suite.db.rpc('list_prompt_versions', { p_project_id: mine, p_name: 'private' })).toEqual([]);
       const [refused] = await suite.db.rpc('create_experiment', {
         p_project_id: mine,
         p_key: 'steal',
         p_name: 'x',
         p_description: '',
-        p_variants: [{ name: 'a', weight: 1, runTag: 'private@1', prompt: { name: 'private', version: 1 }, payload: null }, { name: 'b', weight: 1, runTag: 'b', prompt: null, payload: null }],
+        p_variants: [
+          { name: 'a', weight: 1, runTag: 'private@1', prompt: { name: 'private', version: 1 }, payload: null },
+          { name: 'b', weight: 1, runTag: 'b', prompt: null, payload: null },
+        ],
         p_control: 'a',
         p_primary_metric: 'success_rate',
         p_guardrail_metrics: [],

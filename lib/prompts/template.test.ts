@@ -15,10 +15,14 @@ describe('templateVariables', () => {
   });
 
   it('collects the variables of every message of a message list, each once', () => {
-    expect(bodyVariables({ messages: [{ role: 'system', content: 'You help {{team}}' }, { role: 'user', content: '{{question}} for {{team}}' }] })).toEqual([
-      'team',
-      'question',
-    ]);
+    expect(
+      bodyVariables({
+        messages: [
+          { role: 'system', content: 'You help {{team}}' },
+          { role: 'user', content: '{{question}} for {{team}}' },
+        ],
+      }),
+    ).toEqual(['team', 'question']);
   });
 });
 

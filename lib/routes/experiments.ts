@@ -67,7 +67,13 @@ function experimentView(row: ExperimentRow): ExperimentView {
     endedAt: iso(row.ended_at),
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
-    variants: (row.variants as unknown as VariantView[]).map((v) => ({ name: v.name, weight: v.weight, runTag: v.runTag, prompt: v.prompt ?? null, payload: v.payload ?? null })),
+    variants: (row.variants as unknown as VariantView[]).map((v) => ({
+      name: v.name,
+      weight: v.weight,
+      runTag: v.runTag,
+      prompt: v.prompt ?? null,
+      payload: v.payload ?? null,
+    })),
   };
 }
 
@@ -177,7 +183,14 @@ export const experimentRoute = defineRoute({
       if (body.status !== undefined) changes.status = body.status;
       const { rows } = await runWrite(c, {
         rpc: 'update_experiment',
-        args: { p_project_id: c.get('project').id, p_key: key, p_changes: changes, p_winner: body.winner ?? null, p_move_label: body.moveLabel ?? null, p_actor: actorOf(c) },
+        args: {
+          p_project_id: c.get('project').id,
+          p_key: key,
+          p_changes: changes,
+          p_winner: body.winner ?? null,
+          p_move_label: body.moveLabel ?? null,
+          p_actor: actorOf(c),
+        },
         body,
       });
       const row = rows[0];
@@ -222,7 +235,9 @@ function partsOf(experiment: ExperimentView) {
 function assignmentResponse(c: RouteContext, experiment: ExperimentView, subject: string): Response {
   // Outside its run every subject gets the control, or the winner once there is one.
   const name =
-    experiment.status === 'running' ? experiment.variants[assignVariant(experiment.salt, subject, experiment.variants)]!.name : (experiment.winner ?? experiment.control);
+    experiment.status === 'running'
+      ? experiment.variants[assignVariant(experiment.salt, subject, experiment.variants)]!.name
+      : (experiment.winner ?? experiment.control);
   const { head, tails } = partsOf(experiment);
   const headers = c.get('responseHeaders');
   headers['Cache-Control'] = PRIVATE_NO_CACHE;

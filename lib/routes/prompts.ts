@@ -72,7 +72,10 @@ export function promptRefusal(outcome: string, name: string, detail: { label?: s
     case 'prompt_exists':
       return conflict('prompt_exists', `A prompt named ${name} already exists in this project; add a version with POST /api/iris/prompts/${name}/versions.`);
     case 'deprecated_production':
-      return conflict('production_on_deprecated', 'The production label may not point at a deprecated version; move production first, or pick a version that is not deprecated.');
+      return conflict(
+        'production_on_deprecated',
+        'The production label may not point at a deprecated version; move production first, or pick a version that is not deprecated.',
+      );
     case 'too_many_labels':
       return new HttpError(422, 'too_many_labels', 'A prompt has at most 20 labels; move an existing one instead.');
     default:
@@ -81,7 +84,11 @@ export function promptRefusal(outcome: string, name: string, detail: { label?: s
 }
 
 /** The row of a prompt RPC that found or wrote a version, or the error its outcome means. */
-function versionOrThrow<O extends string>(row: PromptOutcomeRow<O> | undefined, name: string, detail: { label?: string; version?: number | null } = {}): PromptVersionView {
+function versionOrThrow<O extends string>(
+  row: PromptOutcomeRow<O> | undefined,
+  name: string,
+  detail: { label?: string; version?: number | null } = {},
+): PromptVersionView {
   if (!row) throw promptRefusal('prompt_not_found', name);
   if (row.outcome !== 'found' && row.outcome !== 'created' && row.outcome !== 'updated') throw promptRefusal(row.outcome, name, detail);
   return promptVersionView(row as PromptVersionRow);
@@ -93,7 +100,11 @@ export interface VersionSelector {
   version?: number | undefined;
 }
 
-const versionKeyParams = (name: string, s: VersionSelector) => ({ name, label: s.version === undefined ? (s.label ?? DEFAULT_LABEL) : null, version: s.version ?? null });
+const versionKeyParams = (name: string, s: VersionSelector) => ({
+  name,
+  label: s.version === undefined ? (s.label ?? DEFAULT_LABEL) : null,
+  version: s.version ?? null,
+});
 
 async function loadVersion(c: RouteContext, name: string, s: VersionSelector): Promise<PromptVersionView> {
   const [row] = await c.get('services').db.rpc('get_prompt_version', {
@@ -236,13 +247,21 @@ export const promptLabelRoute = defineRoute({
       const { name, label } = parseParams(c, PromptLabelParams);
       const { limit } = parseQuery(c, LabelHistoryQuery);
       return respondCached(c, 'prompts', { name, label, history: limit }, async () => {
-        const moves = await c.get('services').db.rpc('list_prompt_label_moves', { p_project_id: c.get('project').id, p_name: name, p_label: label, p_limit: limit });
+        const moves = await c
+          .get('services')
+          .db.rpc('list_prompt_label_moves', { p_project_id: c.get('project').id, p_name: name, p_label: label, p_limit: limit });
         if (moves.length === 0) throw promptRefusal('label_not_found', name, { label });
         return {
           name,
           label,
           version: moves[0]!.to_version,
-          moves: moves.map((m) => ({ fromVersion: m.from_version, toVersion: m.to_version, movedBy: m.moved_by, reason: m.reason, movedAt: new Date(m.moved_at).toISOString() })),
+          moves: moves.map((m) => ({
+            fromVersion: m.from_version,
+            toVersion: m.to_version,
+            movedBy: m.moved_by,
+            reason: m.reason,
+            movedAt: new Date(m.moved_at).toISOString(),
+          })),
         };
       });
     },
@@ -255,7 +274,8 @@ export const promptLabelRoute = defineRoute({
         body,
       });
       const row = rows[0];
-      if (!row || (row.outcome !== 'moved' && row.outcome !== 'unchanged')) throw promptRefusal(row?.outcome ?? 'prompt_not_found', name, { label, version: body.version });
+      if (!row || (row.outcome !== 'moved' && row.outcome !== 'unchanged'))
+        throw promptRefusal(row?.outcome ?? 'prompt_not_found', name, { label, version: body.version });
       if (row.outcome === 'moved') await changed(c);
       return json(c, {
         name,
@@ -274,7 +294,10 @@ export const promptLabelRoute = defineRoute({
 function rendered(c: RouteContext, view: PromptVersionView, values: Record<string, string | number | boolean>): Response {
   const result = view.template !== null ? renderTemplate(view.template, view.variables, values) : renderMessages(view.messages ?? [], view.variables, values);
   if (!result.ok) {
-    const parts = [result.missing.length > 0 ? `missing ${result.missing.join(', ')}` : '', result.unknown.length > 0 ? `unknown ${result.unknown.join(', ')}` : ''].filter(Boolean);
+    const parts = [
+      result.missing.length > 0 ? `missing ${result.missing.join(', ')}` : '',
+      result.unknown.length > 0 ? `unknown ${result.unknown.join(', ')}` : '',
+    ].filter(Boolean);
     throw new HttpError(422, 'invalid_variables', `Version ${view.version} of ${view.name} cannot be rendered with these variables: ${parts.join('; ')}.`, {
       details: { missing: result.missing, unknown: result.unknown, declared: view.variables },
     });

@@ -5,7 +5,9 @@ import { jsonObject, projectIdAssertion, text } from './common.js';
 import { movableLabel, promptName } from './prompts.js';
 
 /** An experiment key: what paths and runs name it by. */
-export const experimentKey = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1-64 characters of lowercase letters, digits and . _ -, starting with a letter or digit');
+export const experimentKey = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1-64 characters of lowercase letters, digits and . _ -, starting with a letter or digit');
 
 const variantName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be 1-32 characters of lowercase letters, digits, _ and -');
 
@@ -48,11 +50,14 @@ export const CreateExperimentBody = z
   .superRefine((b, ctx) => {
     const names = b.variants.map((v) => v.name);
     if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', path: ['variants'], message: 'variant names must be unique' });
-    if (b.control !== undefined && !names.includes(b.control)) ctx.addIssue({ code: 'custom', path: ['control'], message: `must be one of the variants (${names.join(', ')})` });
+    if (b.control !== undefined && !names.includes(b.control))
+      ctx.addIssue({ code: 'custom', path: ['control'], message: `must be one of the variants (${names.join(', ')})` });
     const tags = b.variants.map((v) => variantRunTag(b.key, v));
-    if (new Set(tags).size !== tags.length) ctx.addIssue({ code: 'custom', path: ['variants'], message: 'each variant needs its own run tag (two use the same prompt version?)' });
+    if (new Set(tags).size !== tags.length)
+      ctx.addIssue({ code: 'custom', path: ['variants'], message: 'each variant needs its own run tag (two use the same prompt version?)' });
     if (tags.some((t) => t.length > 64)) ctx.addIssue({ code: 'custom', path: ['variants'], message: 'a run tag is at most 64 characters; set runTag' });
-    if (new Set(b.guardrailMetrics).size !== b.guardrailMetrics.length) ctx.addIssue({ code: 'custom', path: ['guardrailMetrics'], message: 'must name each metric once' });
+    if (new Set(b.guardrailMetrics).size !== b.guardrailMetrics.length)
+      ctx.addIssue({ code: 'custom', path: ['guardrailMetrics'], message: 'must name each metric once' });
   });
 export type CreateExperiment = z.output<typeof CreateExperimentBody>;
 

@@ -3,7 +3,9 @@ import { bodyVariables, LABEL_PATTERN, LATEST_LABEL, PROMPT_NAME_PATTERN, PROMPT
 import { jsonObject, projectIdAssertion, text } from './common.js';
 
 /** A prompt name, as in a path or a body. */
-export const promptName = z.string().regex(PROMPT_NAME_PATTERN, 'must be 1-100 characters of lowercase letters, digits and . _ -, starting with a letter or digit');
+export const promptName = z
+  .string()
+  .regex(PROMPT_NAME_PATTERN, 'must be 1-100 characters of lowercase letters, digits and . _ -, starting with a letter or digit');
 
 /** A label that can be moved: `latest` is the newest version, never moved. */
 export const movableLabel = z

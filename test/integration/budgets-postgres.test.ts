@@ -55,7 +55,10 @@ async function startReceiver() {
       attempts.set(`${path} ${id}`, nth);
       let parsed: Received['body'];
       try {
-        parsed = new Webhook(secrets.get(path) ?? 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').verify(body, req.headers as Record<string, string>) as Received['body'];
+        parsed = new Webhook(secrets.get(path) ?? 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').verify(
+          body,
+          req.headers as Record<string, string>,
+        ) as Received['body'];
       } catch {
         received.push({ path, id, status: 401, verified: false, body: null });
         return void res.writeHead(401).end('bad signature');
@@ -125,10 +128,17 @@ describe.skipIf(!adminUrl)('budgets on PostgreSQL 15', () => {
     const options = { env: { CRON_SECRET }, local: true, now: () => clock, webhooks: { random: () => 0.5, timeoutMs: 2_000 } };
     const one = await createTestApp({ db: connect(10), ...options });
     const two = await createTestApp({ db: connect(10), ...options });
-    closers.push(() => one.services.background.drain(), () => two.services.background.drain());
+    closers.push(
+      () => one.services.background.drain(),
+      () => two.services.background.drain(),
+    );
     const project = await one.createProject('two hundred writers', LIMITS);
     for (const path of ['/steady', '/flaky']) {
-      const res = await one.request('/api/iris/webhooks', { method: 'POST', key: project.key, json: { url: receiver.url(path), eventTypes: ['budget.threshold_crossed'] } });
+      const res = await one.request('/api/iris/webhooks', {
+        method: 'POST',
+        key: project.key,
+        json: { url: receiver.url(path), eventTypes: ['budget.threshold_crossed'] },
+      });
       expect(res.status).toBe(201);
       receiver.trust(path, ((await res.json()) as { secret: string }).secret);
     }
@@ -137,7 +147,9 @@ describe.skipIf(!adminUrl)('budgets on PostgreSQL 15', () => {
     // 200 runs of $0.06: $12 in all, 120% of the amount, every threshold crossed while writers race.
     const statuses = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
-        (i % 2 ? one : two).request('/api/iris/runs', { method: 'POST', key: project.key, json: sampleRun({ costUsd: 0.06, agentId: `writer-${i}` }) }).then((r) => r.status),
+        (i % 2 ? one : two)
+          .request('/api/iris/runs', { method: 'POST', key: project.key, json: sampleRun({ costUsd: 0.06, agentId: `writer-${i}` }) })
+          .then((r) => r.status),
       ),
     );
     expect(statuses.every((s) => s === 201)).toBe(true);
@@ -184,14 +196,19 @@ describe.skipIf(!adminUrl)('budgets on PostgreSQL 15', () => {
       const [writer, reader] = [await instance(), await instance()];
       const project = await writer.createProject('fleet hard limit', LIMITS);
       const id = await budget(writer, project, { name: 'hard day', period: 'day', amountUsd: 1, hardLimit: true });
-      const check = async () => ((await (await reader.request('/api/iris/budgets/check?agentId=a', { key: project.key })).json()) as { allowed: boolean }).allowed;
+      const check = async () =>
+        ((await (await reader.request('/api/iris/budgets/check?agentId=a', { key: project.key })).json()) as { allowed: boolean }).allowed;
 
       expect(await check()).toBe(true);
       // Warm: the reader now answers from memory (its copy lasts 10 s).
       expect(await check()).toBe(true);
 
       const started = performance.now();
-      const ingest = await writer.request('/api/iris/runs', { method: 'POST', key: project.key, json: { runs: [sampleRun({ costUsd: 0.6 }), sampleRun({ costUsd: 0.5 })] } });
+      const ingest = await writer.request('/api/iris/runs', {
+        method: 'POST',
+        key: project.key,
+        json: { runs: [sampleRun({ costUsd: 0.6 }), sampleRun({ costUsd: 0.5 })] },
+      });
       expect(ingest.status).toBe(201);
       let flippedAfter = Number.POSITIVE_INFINITY;
       while (performance.now() - started < 5_000) {

@@ -54,7 +54,10 @@ describe.skipIf(!adminUrl)('OpenTelemetry clients exporting to a running Iris', 
   let server: LocalServer;
 
   const send = async (path: string, token: string, init: RequestInit = {}) => {
-    const res = await fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'cache-control': 'no-cache', ...init.headers } });
+    const res = await fetch(`${server.url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'cache-control': 'no-cache', ...init.headers },
+    });
     if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
     return res.json() as Promise<Record<string, unknown>>;
   };
@@ -64,7 +67,11 @@ describe.skipIf(!adminUrl)('OpenTelemetry clients exporting to a running Iris', 
     return key.key as string;
   }
   const runs = async (key: string) => (await send('/api/iris/runs?limit=100', key)).data as RunView[];
-  const tokenStats = async (key: string) => (await send('/api/iris/stats/tokens', key)) as { totals: { runs: number; inputTokens: number; outputTokens: number }; models: { model: string; runs: number }[] };
+  const tokenStats = async (key: string) =>
+    (await send('/api/iris/stats/tokens', key)) as {
+      totals: { runs: number; inputTokens: number; outputTokens: number };
+      models: { model: string; runs: number }[];
+    };
 
   beforeAll(async () => {
     const url = await dbs.createMigrated();
@@ -82,10 +89,11 @@ describe.skipIf(!adminUrl)('OpenTelemetry clients exporting to a running Iris', 
   for (const exporter of ['proto', 'http'] as const) {
     it(`stores the runs the OpenTelemetry JS SDK exports with exporter-trace-otlp-${exporter}, once each, with their tokens and models`, async () => {
       const key = await projectKey(`OTel SDK ${exporter}`);
-      const client = await runClient<{ emitted: { runs: number; inputTokens: number; outputTokens: number; models: Record<string, number> }; results: { code: number; error?: string }[]; spans: number }>(
-        'otel-sdk.ts',
-        { IRIS_OTLP_URL: `${server.url}/api/otel/v1/traces`, IRIS_OTLP_KEY: key, IRIS_OTLP_EXPORTER: exporter },
-      );
+      const client = await runClient<{
+        emitted: { runs: number; inputTokens: number; outputTokens: number; models: Record<string, number> };
+        results: { code: number; error?: string }[];
+        spans: number;
+      }>('otel-sdk.ts', { IRIS_OTLP_URL: `${server.url}/api/otel/v1/traces`, IRIS_OTLP_KEY: key, IRIS_OTLP_EXPORTER: exporter });
       // Every export succeeded (ExportResultCode.SUCCESS), the retry included.
       expect(client.results.length).toBeGreaterThanOrEqual(2);
       expect(client.results.every((r) => r.code === 0)).toBe(true);
@@ -112,15 +120,23 @@ describe.skipIf(!adminUrl)('OpenTelemetry clients exporting to a running Iris', 
 
   it('turns the spans the Vercel AI SDK really emits for generateText and streamText into one run per model call, with the model and tokens it reported', async () => {
     const key = await projectKey('AI SDK');
-    const client = await runClient<{ reported: { runs: number; inputTokens: number; outputTokens: number; cacheReadTokens: number; reasoningTokens: number }; spans: { name: string; operationId: string }[] }>(
-      'ai-sdk.ts',
-      { IRIS_OTLP_URL: `${server.url}/api/otel/v1/traces`, IRIS_OTLP_KEY: key },
-    );
+    const client = await runClient<{
+      reported: { runs: number; inputTokens: number; outputTokens: number; cacheReadTokens: number; reasoningTokens: number };
+      spans: { name: string; operationId: string }[];
+    }>('ai-sdk.ts', { IRIS_OTLP_URL: `${server.url}/api/otel/v1/traces`, IRIS_OTLP_KEY: key });
     // The SDK emits an outer span per call and one per provider call: only the latter are runs.
-    expect(client.spans.map((s) => s.operationId).sort()).toEqual(['ai.generateText', 'ai.generateText', 'ai.generateText.doGenerate', 'ai.generateText.doGenerate', 'ai.streamText', 'ai.streamText.doStream']);
+    expect(client.spans.map((s) => s.operationId).sort()).toEqual([
+      'ai.generateText',
+      'ai.generateText',
+      'ai.generateText.doGenerate',
+      'ai.generateText.doGenerate',
+      'ai.streamText',
+      'ai.streamText.doStream',
+    ]);
     const stored = await runs(key);
     expect(stored).toHaveLength(client.reported.runs);
-    for (const r of stored) expect(r).toMatchObject({ model: 'mock-writer-1', expertId: 'ai-writer', promptVersion: 'p3', metadata: { otel: { convention: 'ai_sdk' } } });
+    for (const r of stored)
+      expect(r).toMatchObject({ model: 'mock-writer-1', expertId: 'ai-writer', promptVersion: 'p3', metadata: { otel: { convention: 'ai_sdk' } } });
     expect(stored.reduce((n, r) => n + r.inputTokens, 0)).toBe(client.reported.inputTokens);
     expect(stored.reduce((n, r) => n + r.outputTokens, 0)).toBe(client.reported.outputTokens);
     expect(stored.reduce((n, r) => n + r.cacheReadTokens, 0)).toBe(client.reported.cacheReadTokens);

@@ -34,7 +34,8 @@ interface Results {
   }[];
 }
 
-const send = (method: string, path: string, json?: unknown, project = p) => app.request(path, { method, key: project.key, ...(json === undefined ? {} : { json }) });
+const send = (method: string, path: string, json?: unknown, project = p) =>
+  app.request(path, { method, key: project.key, ...(json === undefined ? {} : { json }) });
 const read = async <T>(path: string, project = p) => (await (await app.request(path, { key: project.key })).json()) as T;
 
 async function promptWithTwoVersions(name: string) {
@@ -94,11 +95,54 @@ describe('POST /api/iris/experiments', () => {
     await createExperiment('taken', 'refusals');
     const before = await rowCounts(app.db);
     const statuses = [];
-    statuses.push((await send('POST', '/api/iris/experiments', { key: 'taken', name: 'x', variants: [{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }] })).status);
-    statuses.push((await send('POST', '/api/iris/experiments', { key: 'ghost', name: 'x', variants: [{ name: 'a', weight: 1, prompt: { name: 'refusals', version: 9 } }, { name: 'b', weight: 1 }] })).status);
-    statuses.push((await send('POST', '/api/iris/experiments', { key: 'ctl', name: 'x', control: 'zzz', variants: [{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }] })).status);
     statuses.push(
-      (await send('POST', '/api/iris/experiments', { key: 'same', name: 'x', variants: [{ name: 'a', weight: 1, prompt: { name: 'refusals', version: 1 } }, { name: 'b', weight: 1, prompt: { name: 'refusals', version: 1 } }] })).status,
+      (
+        await send('POST', '/api/iris/experiments', {
+          key: 'taken',
+          name: 'x',
+          variants: [
+            { name: 'a', weight: 1 },
+            { name: 'b', weight: 1 },
+          ],
+        })
+      ).status,
+    );
+    statuses.push(
+      (
+        await send('POST', '/api/iris/experiments', {
+          key: 'ghost',
+          name: 'x',
+          variants: [
+            { name: 'a', weight: 1, prompt: { name: 'refusals', version: 9 } },
+            { name: 'b', weight: 1 },
+          ],
+        })
+      ).status,
+    );
+    statuses.push(
+      (
+        await send('POST', '/api/iris/experiments', {
+          key: 'ctl',
+          name: 'x',
+          control: 'zzz',
+          variants: [
+            { name: 'a', weight: 1 },
+            { name: 'b', weight: 1 },
+          ],
+        })
+      ).status,
+    );
+    statuses.push(
+      (
+        await send('POST', '/api/iris/experiments', {
+          key: 'same',
+          name: 'x',
+          variants: [
+            { name: 'a', weight: 1, prompt: { name: 'refusals', version: 1 } },
+            { name: 'b', weight: 1, prompt: { name: 'refusals', version: 1 } },
+          ],
+        })
+      ).status,
     );
     expect(statuses).toEqual([409, 422, 422, 422]);
     expect(await rowCounts(app.db)).toEqual(before);
@@ -115,7 +159,13 @@ describe('GET /api/iris/experiments/{key}/assignment', () => {
         const path = `/api/iris/experiments/assign/assignment?subject=${encodeURIComponent(subject)}`;
         const here = await read<Assignment>(path);
         const there = (await (await other.request(path, { key: p.key })).json()) as Assignment;
-        const expected = e.variants[assignVariant(e.salt, subject, [{ name: 'control', weight: 1 }, { name: 'treatment', weight: 1 }])]!;
+        const expected =
+          e.variants[
+            assignVariant(e.salt, subject, [
+              { name: 'control', weight: 1 },
+              { name: 'treatment', weight: 1 },
+            ])
+          ]!;
         expect(here).toMatchObject({ variant: expected.name, inExperiment: true, promptVersion: expected.runTag });
         expect(there).toEqual(here);
         expect(here.prompt!.template).toBe(expected.name === 'control' ? 'v1 {{q}}' : 'v2 {{q}}');
@@ -135,7 +185,8 @@ describe('GET /api/iris/experiments/{key}/assignment', () => {
       ],
     });
     let treated = 0;
-    for (let i = 0; i < 2000; i++) if ((await read<Assignment>(`/api/iris/experiments/weighted/assignment?subject=s${i}`)).variant === 'treatment') treated += 1;
+    for (let i = 0; i < 2000; i++)
+      if ((await read<Assignment>(`/api/iris/experiments/weighted/assignment?subject=s${i}`)).variant === 'treatment') treated += 1;
     // Binomial(2000, 0.1): mean 200, sd 13.4; ±5 sd.
     expect(treated).toBeGreaterThan(133);
     expect(treated).toBeLessThan(267);
@@ -164,7 +215,8 @@ describe('GET /api/iris/experiments/{key}/assignment', () => {
     const two = await createTestApp({ db: app.db, kv, now: () => now });
     await promptWithTwoVersions('fleet');
     await createExperiment('fleet', 'fleet', { status: 'draft' });
-    const inExperiment = async (t: TestApp) => ((await (await t.request('/api/iris/experiments/fleet/assignment?subject=x', { key: p.key })).json()) as Assignment).inExperiment;
+    const inExperiment = async (t: TestApp) =>
+      ((await (await t.request('/api/iris/experiments/fleet/assignment?subject=x', { key: p.key })).json()) as Assignment).inExperiment;
     expect(await inExperiment(two)).toBe(false);
     expect((await one.request('/api/iris/experiments/fleet', { method: 'PATCH', key: p.key, json: { status: 'running' } })).status).toBe(200);
     expect(await inExperiment(one)).toBe(true);

@@ -103,9 +103,19 @@ describe('POST /api/otel/v1/traces', () => {
 
   it('counts an agent span and a tool span as runs without tokens, and gives the chat span inside the agent its agent', async () => {
     const traceId = randomTraceId();
-    const agent = { traceId, spanId: randomSpanId(), name: 'invoke_agent Planner', attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'Planner', 'gen_ai.usage.input_tokens': 100 } };
+    const agent = {
+      traceId,
+      spanId: randomSpanId(),
+      name: 'invoke_agent Planner',
+      attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'Planner', 'gen_ai.usage.input_tokens': 100 },
+    };
     const chat = chatSpan({ traceId, parentSpanId: agent.spanId });
-    const tool = { traceId, parentSpanId: agent.spanId, name: 'execute_tool search', attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'search' } };
+    const tool = {
+      traceId,
+      parentSpanId: agent.spanId,
+      name: 'execute_tool search',
+      attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'search' },
+    };
     expect((await post(otlpProtobuf(otlpJson([chat, tool, agent])), PROTOBUF)).status).toBe(200);
     const stored = await runs();
     expect(stored.map((r) => [r.model, r.agentId, r.inputTokens]).sort()).toEqual([

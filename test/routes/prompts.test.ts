@@ -28,21 +28,27 @@ interface Version {
   createdBy: string | null;
 }
 
-const post = (path: string, json: unknown, project = p, headers: Record<string, string> = {}) => app.request(path, { method: 'POST', key: project.key, json, headers });
-const put = (path: string, json: unknown, project = p, headers: Record<string, string> = {}) => app.request(path, { method: 'PUT', key: project.key, json, headers });
+const post = (path: string, json: unknown, project = p, headers: Record<string, string> = {}) =>
+  app.request(path, { method: 'POST', key: project.key, json, headers });
+const put = (path: string, json: unknown, project = p, headers: Record<string, string> = {}) =>
+  app.request(path, { method: 'PUT', key: project.key, json, headers });
 const get = (path: string, project = p, headers: Record<string, string> = {}) => app.request(path, { key: project.key, headers });
 const body = async <T = Version>(res: Response) => (await res.json()) as T;
 
 async function createTriage(name: string, project = p) {
-  const res = await post('/api/iris/prompts', {
-    name,
-    description: 'Sorts support tickets',
-    template: 'You triage tickets for {{team}}. Ticket: {{ ticket }}',
-    config: { model: 'gpt-4o-mini', temperature: 0 },
-    commitMessage: 'first cut',
-    status: 'active',
-    labels: ['production'],
-  }, project);
+  const res = await post(
+    '/api/iris/prompts',
+    {
+      name,
+      description: 'Sorts support tickets',
+      template: 'You triage tickets for {{team}}. Ticket: {{ ticket }}',
+      config: { model: 'gpt-4o-mini', temperature: 0 },
+      commitMessage: 'first cut',
+      status: 'active',
+      labels: ['production'],
+    },
+    project,
+  );
   expect(res.status).toBe(201);
   return body(res);
 }
@@ -117,7 +123,14 @@ describe('versions', () => {
   it('numbers new versions in order, never changing an earlier one', async () => {
     await createTriage('versioned');
     const v2 = await body(await post('/api/iris/prompts/versioned/versions', { template: 'v2 for {{team}}', labels: ['staging'] }));
-    const v3 = await body(await post('/api/iris/prompts/versioned/versions', { messages: [{ role: 'system', content: 'v3 {{team}}' }, { role: 'user', content: '{{ticket}}' }] }));
+    const v3 = await body(
+      await post('/api/iris/prompts/versioned/versions', {
+        messages: [
+          { role: 'system', content: 'v3 {{team}}' },
+          { role: 'user', content: '{{ticket}}' },
+        ],
+      }),
+    );
     expect([v2.version, v3.version]).toEqual([2, 3]);
     expect(v3).toMatchObject({ variables: ['team', 'ticket'], status: 'draft', latestVersion: 3, template: null });
     const v1 = await body(await get('/api/iris/prompts/versioned?version=1'));
@@ -133,7 +146,8 @@ describe('versions', () => {
   });
 
   it('moves the lifecycle status, and refuses deprecating the version production points at', async () => {
-    const patch = (version: number, status: string) => app.request(`/api/iris/prompts/versioned/versions/${version}`, { method: 'PATCH', key: p.key, json: { status } });
+    const patch = (version: number, status: string) =>
+      app.request(`/api/iris/prompts/versioned/versions/${version}`, { method: 'PATCH', key: p.key, json: { status } });
     const testing = await patch(2, 'testing');
     expect(testing.status).toBe(200);
     expect((await body(testing)).status).toBe('testing');
@@ -144,7 +158,7 @@ describe('versions', () => {
   });
 
   it('answers 404 for a prompt, label or version that does not exist', async () => {
-    const codes = async (path: string) => ((await body<{ error: { code: string } }>(await get(path))).error.code);
+    const codes = async (path: string) => (await body<{ error: { code: string } }>(await get(path))).error.code;
     expect(await codes('/api/iris/prompts/ghost')).toBe('prompt_not_found');
     expect(await codes('/api/iris/prompts/versioned?label=nope')).toBe('label_not_found');
     expect(await codes('/api/iris/prompts/versioned?version=99')).toBe('version_not_found');
@@ -209,12 +223,21 @@ describe('POST /api/iris/prompts/{name}/render', () => {
     await createTriage('render');
     const res = await post('/api/iris/prompts/render/render', { variables: { team: 'billing', ticket: 'Refund please' } });
     expect(res.status).toBe(200);
-    expect(await body<Record<string, unknown>>(res)).toMatchObject({ version: 1, promptVersion: 'render@1', text: 'You triage tickets for billing. Ticket: Refund please' });
+    expect(await body<Record<string, unknown>>(res)).toMatchObject({
+      version: 1,
+      promptVersion: 'render@1',
+      text: 'You triage tickets for billing. Ticket: Refund please',
+    });
   });
 
   it('renders every message of a message-list version', async () => {
     await createTriage('chat');
-    await post('/api/iris/prompts/chat/versions', { messages: [{ role: 'system', content: 'Team {{team}}' }, { role: 'user', content: '{{ticket}}' }] });
+    await post('/api/iris/prompts/chat/versions', {
+      messages: [
+        { role: 'system', content: 'Team {{team}}' },
+        { role: 'user', content: '{{ticket}}' },
+      ],
+    });
     const res = await body<{ messages: unknown[] }>(await post('/api/iris/prompts/chat/render', { version: 2, variables: { team: 'ops', ticket: 'Down?' } }));
     expect(res.messages).toEqual([
       { role: 'system', content: 'Team ops' },

@@ -27,7 +27,11 @@ describe.skipIf(!hasShellTools)('the cost and budget examples', () => {
         timeout: 30_000,
       })
     ).stdout;
-  const lines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = (out: string) =>
+    out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
 
   beforeAll(async () => {
     app = await createTestApp();
@@ -39,7 +43,12 @@ describe.skipIf(!hasShellTools)('the cost and budget examples', () => {
   it("README: prices a run sent without a cost at $0.029 and leaves the agent's budget $0.021", async () => {
     const [stored, runs, budget, check] = lines(await shell(readmeBlock('/api/iris/budgets/check?agentId=support-bot')));
     expect(stored).toEqual({ inserted: 1, duplicates: 0 });
-    expect((runs!.data as Record<string, unknown>[])[0]).toMatchObject({ model: 'gpt-4o-2024-08-06', costUsd: 0.029, costSource: 'computed', cacheReadTokens: 8000 });
+    expect((runs!.data as Record<string, unknown>[])[0]).toMatchObject({
+      model: 'gpt-4o-2024-08-06',
+      costUsd: 0.029,
+      costSource: 'computed',
+      cacheReadTokens: 8000,
+    });
     expect(budget).toMatchObject({ name: 'support-bot daily', scope: 'agent', hardLimit: true, thresholds: [0.5, 0.8, 1] });
     expect(check).toMatchObject({ allowed: true, remainingUsd: 0.021, degraded: null, budgets: [{ spentUsd: 0.029, thresholdsCrossed: [0.5] }] });
   });
@@ -49,10 +58,19 @@ describe.skipIf(!hasShellTools)('the cost and budget examples', () => {
     project = await app.createProject('Docs costs');
     const [prices] = lines(await shell(readmeBlock('$IRIS/api/iris/prices', 'docs/costs.md').replace(/^#.*$/gm, '')));
     const haiku = (prices!.prices as Record<string, unknown>[]).find((p) => p.model === 'claude-3-5-haiku');
-    expect(haiku).toMatchObject({ origin: 'default', pattern: 'claude-3-5-haiku-*', inputPerMtok: 0.8, source: 'https://platform.claude.com/docs/en/about-claude/pricing', readAt: '2026-12-01' });
+    expect(haiku).toMatchObject({
+      origin: 'default',
+      pattern: 'claude-3-5-haiku-*',
+      inputPerMtok: 0.8,
+      source: 'https://platform.claude.com/docs/en/about-claude/pricing',
+      readAt: '2026-12-01',
+    });
 
     const [replaced] = lines(await shell(readmeBlock('/prices \\', 'docs/costs.md')));
-    expect(replaced).toMatchObject({ projectId: project.id, prices: [{ model: 'acme-agent-llm', origin: 'project', pattern: 'acme-agent-*', inputPerMtok: 0.4 }] });
+    expect(replaced).toMatchObject({
+      projectId: project.id,
+      prices: [{ model: 'acme-agent-llm', origin: 'project', pattern: 'acme-agent-*', inputPerMtok: 0.4 }],
+    });
 
     const [budget, check] = lines(await shell(readmeBlock('"amountUsd":25', 'docs/costs.md').replace(/^#.*$/gm, '')));
     expect(budget).toMatchObject({ name: 'support-bot daily', amountUsd: 25, timeZone: 'UTC', failMode: 'open' });

@@ -25,8 +25,15 @@ describe.skipIf(!hasShellTools)("README's prompt examples", () => {
   it('creates, versions, moves and rolls back a label, fetches production and renders it', async () => {
     // One answer per line: curl -s prints a body without a newline.
     const script = `curl() { command curl "$@"; echo; }\n${readmeBlock('$IRIS/api/iris/prompts/greeter/render')}`;
-    const { stdout } = await promisify(execFile)('bash', ['-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH, IRIS: server.url, IRIS_KEY: project.key }, timeout: 30_000 });
-    const [created, v2, forward, back, history, fetched, rendered] = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const { stdout } = await promisify(execFile)('bash', ['-c', script], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, IRIS: server.url, IRIS_KEY: project.key },
+      timeout: 30_000,
+    });
+    const [created, v2, forward, back, history, fetched, rendered] = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(created).toMatchObject({ name: 'greeter', version: 1, labels: ['production'], variables: ['name', 'language'] });
     expect(v2).toMatchObject({ version: 2, labels: ['staging'] });
     expect(forward).toMatchObject({ label: 'production', version: 2, previousVersion: 1, moved: true });

@@ -51,17 +51,31 @@ export async function promptPathScenarios(iris: Child<IrisServerInfo>, s: BenchS
       const m = { iris: medians(rounds.iris), bare: medians(rounds.bare) };
       const statuses = { iris: statusTotals(rounds.iris), bare: statusTotals(rounds.bare) };
       const wrong = unexpectedStatuses(statuses.iris, 200) + unexpectedStatuses(statuses.bare, 200) + m.iris.errors + m.bare.errors;
-      const row = (name: string, x: (typeof m)['iris']) => [name, num(x.rps), ms(x.p50Ms), ms(x.p99Ms), pct(x.serverCpuShare, 0), num(x.serverCpuUsPerRequest, 1), num(x.requests)];
+      const row = (name: string, x: (typeof m)['iris']) => [
+        name,
+        num(x.rps),
+        ms(x.p50Ms),
+        ms(x.p99Ms),
+        pct(x.serverCpuShare, 0),
+        num(x.serverCpuUsPerRequest, 1),
+        num(x.requests),
+      ];
       reports.push({
         id: target.id,
         title: target.title,
-        table: table(['server', 'req/s (median)', 'p50 ms', 'p99 ms', 'server CPU', 'CPU µs/req', 'requests'], [row('Iris', m.iris), row('bare Hono', m.bare), ['Iris / bare', ratio.toFixed(3), '', '', '', '', '']]),
+        table: table(
+          ['server', 'req/s (median)', 'p50 ms', 'p99 ms', 'server CPU', 'CPU µs/req', 'requests'],
+          [row('Iris', m.iris), row('bare Hono', m.bare), ['Iris / bare', ratio.toFixed(3), '', '', '', '', '']],
+        ),
         notes: [
           `throughput ratio per round: ${ratios.map((r) => r.toFixed(3)).join(', ')}, median ${ratio.toFixed(3)}`,
           `CPU-normalised ratio (bare CPU µs/req ÷ Iris CPU µs/req): ${(m.bare.serverCpuUsPerRequest / m.iris.serverCpuUsPerRequest).toFixed(3)}`,
           `statuses: Iris ${JSON.stringify(statuses.iris)}, bare ${JSON.stringify(statuses.bare)}`,
         ],
-        checks: [check(`${target.id}: Iris/bare throughput ratio`, ratio, '>=', TARGET_RATIO, (n) => n.toFixed(2)), check(`${target.id}: responses other than 200, or errors`, wrong, '==', 0)],
+        checks: [
+          check(`${target.id}: Iris/bare throughput ratio`, ratio, '>=', TARGET_RATIO, (n) => n.toFixed(2)),
+          check(`${target.id}: responses other than 200, or errors`, wrong, '==', 0),
+        ],
         data: { ratio, ratios, medians: m, statuses, rounds },
       });
     } finally {

@@ -24,10 +24,11 @@ const makeExporter = (): SpanExporter => {
 const results: { code: number; error?: string }[] = [];
 function recording(exporter: SpanExporter): SpanExporter {
   return {
-    export: (spans, done) => exporter.export(spans, (result) => {
-      results.push({ code: result.code, ...(result.error ? { error: String(result.error) } : {}) });
-      done(result);
-    }),
+    export: (spans, done) =>
+      exporter.export(spans, (result) => {
+        results.push({ code: result.code, ...(result.error ? { error: String(result.error) } : {}) });
+        done(result);
+      }),
     shutdown: () => exporter.shutdown(),
     forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
   };
@@ -51,7 +52,13 @@ const t0 = Date.now() - 5_000;
 const at = (ms: number) => new Date(t0 + ms);
 
 // Current semantic conventions (gen_ai.provider.name, input/output tokens, cache part).
-for (const [i, [model, input, output]] of ([['gpt-4o', 1200, 300], ['gpt-4o', 800, 100], ['claude-sonnet-4', 500, 50]] as const).entries()) {
+for (const [i, [model, input, output]] of (
+  [
+    ['gpt-4o', 1200, 300],
+    ['gpt-4o', 800, 100],
+    ['claude-sonnet-4', 500, 50],
+  ] as const
+).entries()) {
   const span = tracer.startSpan(`chat ${model}`, {
     kind: SpanKind.CLIENT,
     startTime: at(i * 100),
@@ -74,17 +81,29 @@ for (let i = 0; i < 2; i++) {
   const span = tracer.startSpan('openai.chat', {
     kind: SpanKind.CLIENT,
     startTime: at(500 + i * 100),
-    attributes: { 'gen_ai.system': 'openai', 'gen_ai.request.model': 'gpt-3.5-turbo', 'gen_ai.usage.prompt_tokens': 40 + i, 'gen_ai.usage.completion_tokens': 9 },
+    attributes: {
+      'gen_ai.system': 'openai',
+      'gen_ai.request.model': 'gpt-3.5-turbo',
+      'gen_ai.usage.prompt_tokens': 40 + i,
+      'gen_ai.usage.completion_tokens': 9,
+    },
   });
   span.end(at(560 + i * 100));
   count('gpt-3.5-turbo', 40 + i, 9);
 }
 // An agent with a chat call inside it: the agent is a run of its own, without tokens.
-const agent = tracer.startSpan('invoke_agent Planner', { startTime: at(1000), attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'Planner', 'gen_ai.agent.id': 'planner-1' } });
-const inside = tracer.startSpan('chat gpt-4o-mini', {
-  startTime: at(1010),
-  attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 70, 'gen_ai.usage.output_tokens': 7 },
-}, trace.setSpan(context.active(), agent));
+const agent = tracer.startSpan('invoke_agent Planner', {
+  startTime: at(1000),
+  attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'Planner', 'gen_ai.agent.id': 'planner-1' },
+});
+const inside = tracer.startSpan(
+  'chat gpt-4o-mini',
+  {
+    startTime: at(1010),
+    attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 70, 'gen_ai.usage.output_tokens': 7 },
+  },
+  trace.setSpan(context.active(), agent),
+);
 inside.end(at(1090));
 agent.end(at(1100));
 count('gpt-4o-mini', 70, 7);
