@@ -243,7 +243,9 @@ export function mapSpan(span: OtlpSpan, ancestors: readonly OtlpSpan[] = []): Sp
   if (!span.spanId || /^0+$/.test(span.spanId)) return reject('spanId must be 8 bytes, not all zero');
   if (!Number.isFinite(span.startMs) || span.startMs <= 0) return reject('startTimeUnixNano is missing');
   if (!Number.isFinite(span.endMs) || span.endMs < span.startMs) return reject('endTimeUnixNano is missing or before the start');
-  const latencyMs = span.endMs - span.startMs;
+  // Both ends are ms since the epoch as float64 (about 0.2 µs apart at today's values), so their difference
+  // carries float noise (419.99951171875 for 420 ms): keep whole microseconds.
+  const latencyMs = Math.round((span.endMs - span.startMs) * 1000) / 1000;
   if (latencyMs > MAX_LATENCY_MS) return reject(`the span lasts longer than ${MAX_LATENCY_MS} ms`);
 
   const chain = [span, ...ancestors.slice(0, MAX_ANCESTORS)];

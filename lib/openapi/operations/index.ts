@@ -10,6 +10,7 @@ import { budgetsOperations } from './budgets.js';
 import { expertsOperations } from './experts.js';
 import { healthOperations } from './health.js';
 import { operationsOperations } from './operations.js';
+import { otlpOperations } from './otlp.js';
 import { pricesOperations } from './prices.js';
 import { referenceOperations } from './reference.js';
 import { reportsOperations } from './reports.js';
@@ -25,6 +26,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
   ...webhooksOperations,
   ...pricesOperations,
   ...budgetsOperations,
+  ...otlpOperations,
   ...adminOperations,
   ...healthOperations,
   ...operationsOperations,
