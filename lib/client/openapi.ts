@@ -396,6 +396,226 @@ export interface paths {
         patch: operations["updateBudget"];
         trace?: never;
     };
+    "/api/otel/v1/traces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OTLP/HTTP trace export: GenAI spans become runs
+         * @description Takes an `ExportTraceServiceRequest` (opentelemetry-proto) as `application/x-protobuf` or `application/json`, optionally `Content-Encoding: gzip`, at most 4.5 MB as sent and 32 MiB inflated. Point an exporter at it with `OTEL_EXPORTER_OTLP_ENDPOINT=https://<host>/api/otel` and `OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer <key>`. GenAI spans (OpenTelemetry semantic conventions, OpenInference, the Vercel AI SDK) are stored as runs through the path of POST /api/iris/runs; others are skipped. A span exported twice is stored once. See docs/opentelemetry.md.
+         */
+        post: operations["exportTraces"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/iris/prompts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's prompts, with their newest version and labels */
+        get: operations["listPrompts"];
+        put?: never;
+        /**
+         * Create a prompt with its first version
+         * @description A template or a message list; variables default to the `{{ }}` it uses. 422 `too_many_labels` past 20 labels.
+         */
+        post: operations["createPrompt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/iris/prompts/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One version of a prompt: by label (production by default, or latest) or by number
+         * @description The hot path agents call before each LLM call.
+         */
+        get: operations["getPrompt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/iris/prompts/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of a prompt, newest first */
+        get: operations["listPromptVersions"];
+        put?: never;
+        /** Add the next version of a prompt */
+        post: operations["createPromptVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/iris/prompts/{name}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version of a prompt by number */
+        get: operations["getPromptVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a version's lifecycle status, the only thing of a version that changes */
+        patch: operations["updatePromptVersion"];
+        trace?: never;
+    };
+    "/api/iris/prompts/{name}/labels/{label}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A label's version and its history of moves */
+        get: operations["getPromptLabel"];
+        /**
+         * Point a label at a version
+         * @description One atomic, recorded write: a rollback is a move back. `latest` is never moved. 422 `too_many_labels` for a 21st label.
+         */
+        put: operations["movePromptLabel"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/iris/prompts/{name}/render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render a version with its `{{variables}}` substituted
+         * @description By label (production by default, or latest) or by version. A missing or unknown variable is a 422 `invalid_variables` naming it.
+         */
+        post: operations["renderPrompt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/iris/experiments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's experiments */
+        get: operations["listExperiments"];
+        put?: never;
+        /**
+         * Create an experiment
+         * @description 2 to 10 variants, each optionally a prompt version; `status: running` starts it at once. 422 `prompt_version_not_found` when a variant names a version the project does not have.
+         */
+        post: operations["createExperiment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/iris/experiments/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One experiment, with its variants */
+        get: operations["getExperiment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change an experiment: descriptions, guardrails, status; on completion the winner and a label to move to it
+         * @description draft -> running -> stopped or completed, and stopped -> completed. 422 `winner_needs_completion`, `winner_not_found` or `winner_has_no_prompt` for a winner that cannot be named.
+         */
+        patch: operations["updateExperiment"];
+        trace?: never;
+    };
+    "/api/iris/experiments/{key}/assignment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A subject's variant, with the prompt to use
+         * @description The same on every instance: a hash of the experiment's salt and the subject. Outside its run every subject gets the control, or the winner once there is one.
+         */
+        get: operations["getExperimentAssignment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/iris/experiments/{key}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per variant and per comparison against control, from the rollups
+         * @description The verdict is decided by the always-valid (sequential) comparison only, so it may be read at every refresh.
+         */
+        get: operations["getExperimentResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/projects": {
         parameters: {
             query?: never;
@@ -8007,6 +8227,4857 @@ export interface operations {
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportTraces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted; `partialSuccess` says how many spans could not be used and why. */
+            200: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        partialSuccess?: {
+                            /** @description An int64, as a string (OTLP JSON). */
+                            rejectedSpans: string;
+                            errorMessage: string;
+                        };
+                    };
+                    "application/x-protobuf": string;
+                };
+            };
+            /** @description Not an ExportTraceServiceRequest (exporters do not retry it). */
+            400: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The google.rpc.Code of the HTTP status (3 invalid argument, 8 resource exhausted, 14 unavailable, ...). */
+                        code: number;
+                        message: string;
+                    } | {
+                        error: {
+                            /** @description Stable, machine-readable, snake_case. */
+                            code: string;
+                            message: string;
+                            /** @description The issues of a 422 validation_failed, or an object with structured detail (limits, retry times, reasons). */
+                            details?: {
+                                path: string;
+                                code: string;
+                                message: string;
+                            }[] | {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                    "application/x-protobuf": string;
+                };
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over 4.5 MB as sent, or over 32 MiB inflated. */
+            413: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The google.rpc.Code of the HTTP status (3 invalid argument, 8 resource exhausted, 14 unavailable, ...). */
+                        code: number;
+                        message: string;
+                    } | {
+                        error: {
+                            /** @description Stable, machine-readable, snake_case. */
+                            code: string;
+                            message: string;
+                            /** @description The issues of a 422 validation_failed, or an object with structured detail (limits, retry times, reasons). */
+                            details?: {
+                                path: string;
+                                code: string;
+                                message: string;
+                            }[] | {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                    "application/x-protobuf": string;
+                };
+            };
+            /** @description Neither application/x-protobuf nor application/json, or an unknown Content-Encoding. */
+            415: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The google.rpc.Code of the HTTP status (3 invalid argument, 8 resource exhausted, 14 unavailable, ...). */
+                        code: number;
+                        message: string;
+                    } | {
+                        error: {
+                            /** @description Stable, machine-readable, snake_case. */
+                            code: string;
+                            message: string;
+                            /** @description The issues of a 422 validation_failed, or an object with structured detail (limits, retry times, reasons). */
+                            details?: {
+                                path: string;
+                                code: string;
+                                message: string;
+                            }[] | {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                    "application/x-protobuf": string;
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Iris cannot store now; retry after Retry-After (exporters do). */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The google.rpc.Code of the HTTP status (3 invalid argument, 8 resource exhausted, 14 unavailable, ...). */
+                        code: number;
+                        message: string;
+                    } | {
+                        error: {
+                            /** @description Stable, machine-readable, snake_case. */
+                            code: string;
+                            message: string;
+                            /** @description The issues of a 422 validation_failed, or an object with structured detail (limits, retry times, reasons). */
+                            details?: {
+                                path: string;
+                                code: string;
+                                message: string;
+                            }[] | {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                    "application/x-protobuf": string;
+                };
+            };
+        };
+    };
+    listPrompts: {
+        parameters: {
+            query?: {
+                projectId?: string;
+            };
+            header?: {
+                /** @description An ETag from an earlier answer, quotes included: an unchanged answer is a bodyless 304. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description `no-cache` computes the answer fresh. */
+                "Cache-Control"?: components["parameters"]["RequestCacheControl"];
+                /** @description Skips the cache entirely; needs the admin token as its value (else 403). */
+                "X-Iris-Cache-Bypass"?: components["parameters"]["CacheBypass"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every prompt. */
+            200: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Strong validator of the answer; send it back in If-None-Match for a 304. */
+                    ETag: string;
+                    /** @description How the read cache answered. */
+                    "X-Cache": "HIT-L1" | "HIT-L2" | "MISS" | "STALE" | "STALE-ERROR" | "COALESCED" | "BYPASS";
+                    Age: components["headers"]["Age"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    Warning: components["headers"]["Warning"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        projectId: string;
+                        data: {
+                            name: string;
+                            description: string;
+                            latestVersion: number;
+                            /** @description Each label with the version it points at. */
+                            labels: {
+                                [key: string]: number;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Not Modified: the If-None-Match ETag still matches; no body. */
+            304: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Strong validator of the answer; send it back in If-None-Match for a 304. */
+                    ETag: string;
+                    /** @description How the read cache answered. */
+                    "X-Cache": "HIT-L1" | "HIT-L2" | "MISS" | "STALE" | "STALE-ERROR" | "COALESCED" | "BYPASS";
+                    Age: components["headers"]["Age"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    Warning: components["headers"]["Warning"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The input breaks the schema (details lists each issue with its path), or the database refused a value. */
+            422: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createPrompt: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first answer is replayed (Idempotent-Replayed: true) for 24 h. 8 to 255 characters of letters, digits and - _ . ~ : + / =, optionally quoted. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    projectId?: string;
+                    name: string;
+                    /** @default  */
+                    description?: string;
+                    template?: string;
+                    messages?: {
+                        /** @enum {string} */
+                        role: "system" | "developer" | "user" | "assistant" | "tool";
+                        content: string;
+                    }[];
+                    variables?: string[];
+                    config?: unknown;
+                    commitMessage?: string;
+                    /**
+                     * @default draft
+                     * @enum {string}
+                     */
+                    status?: "draft" | "testing" | "active" | "deprecated";
+                    /** @default [] */
+                    labels?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Version 1 of the prompt. */
+            201: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        description: string;
+                        version: number;
+                        /** @description What runs made with this version send as `promptVersion` (`<name>@<version>`). */
+                        promptVersion: string;
+                        /** @enum {string} */
+                        status: "draft" | "testing" | "active" | "deprecated";
+                        template: string | null;
+                        messages: {
+                            /** @enum {string} */
+                            role: "system" | "developer" | "user" | "assistant" | "tool";
+                            content: string;
+                        }[] | null;
+                        variables: string[];
+                        /** @description Model and parameters, as the caller's SDK takes them. */
+                        config: {
+                            [key: string]: unknown;
+                        };
+                        commitMessage: string | null;
+                        /** @description The labels pointing at this version. */
+                        labels: string[];
+                        latestVersion: number;
+                        /** @description Who wrote it: `key:<api key id>`. */
+                        createdBy: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Malformed JSON, invalid UTF-8, JSON nested deeper than 32 levels, an aborted body, or a malformed Idempotency-Key. */
+            400: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A prompt of this name exists (`prompt_exists`), or production would point at a deprecated version (`production_on_deprecated`). */
+            409: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The stored answer under this Idempotency-Key held a secret that can no longer be recovered. */
+            410: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is over the size limit (1 MiB), checked before parsing. */
+            413: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body was not sent as application/json. */
+            415: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The input breaks the schema (details lists each issue with its path), or the database refused a value. */
+            422: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPrompt: {
+        parameters: {
+            query?: {
+                projectId?: string;
+                label?: string | "latest";
+                version?: number;
+            };
+            header?: {
+                /** @description An ETag from an earlier answer, quotes included: an unchanged answer is a bodyless 304. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description `no-cache` computes the answer fresh. */
+                "Cache-Control"?: components["parameters"]["RequestCacheControl"];
+                /** @description Skips the cache entirely; needs the admin token as its value (else 403). */
+                "X-Iris-Cache-Bypass"?: components["parameters"]["CacheBypass"];
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version. */
+            200: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Strong validator of the answer; send it back in If-None-Match for a 304. */
+                    ETag: string;
+                    /** @description How the read cache answered. */
+                    "X-Cache": "HIT-L1" | "HIT-L2" | "MISS" | "STALE" | "STALE-ERROR" | "COALESCED" | "BYPASS";
+                    Age: components["headers"]["Age"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    Warning: components["headers"]["Warning"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        description: string;
+                        version: number;
+                        /** @description What runs made with this version send as `promptVersion` (`<name>@<version>`). */
+                        promptVersion: string;
+                        /** @enum {string} */
+                        status: "draft" | "testing" | "active" | "deprecated";
+                        template: string | null;
+                        messages: {
+                            /** @enum {string} */
+                            role: "system" | "developer" | "user" | "assistant" | "tool";
+                            content: string;
+                        }[] | null;
+                        variables: string[];
+                        /** @description Model and parameters, as the caller's SDK takes them. */
+                        config: {
+                            [key: string]: unknown;
+                        };
+                        commitMessage: string | null;
+                        /** @description The labels pointing at this version. */
+                        labels: string[];
+                        latestVersion: number;
+                        /** @description Who wrote it: `key:<api key id>`. */
+                        createdBy: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Not Modified: the If-None-Match ETag still matches; no body. */
+            304: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Strong validator of the answer; send it back in If-None-Match for a 304. */
+                    ETag: string;
+                    /** @description How the read cache answered. */
+                    "X-Cache": "HIT-L1" | "HIT-L2" | "MISS" | "STALE" | "STALE-ERROR" | "COALESCED" | "BYPASS";
+                    Age: components["headers"]["Age"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    Warning: components["headers"]["Warning"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such prompt (`prompt_not_found`), label (`label_not_found`) or version (`version_not_found`) in this project. */
+            404: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The input breaks the schema (details lists each issue with its path), or the database refused a value. */
+            422: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listPromptVersions: {
+        parameters: {
+            query?: {
+                projectId?: string;
+            };
+            header?: {
+                /** @description An ETag from an earlier answer, quotes included: an unchanged answer is a bodyless 304. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description `no-cache` computes the answer fresh. */
+                "Cache-Control"?: components["parameters"]["RequestCacheControl"];
+                /** @description Skips the cache entirely; needs the admin token as its value (else 403). */
+                "X-Iris-Cache-Bypass"?: components["parameters"]["CacheBypass"];
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The versions. */
+            200: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Strong validator of the answer; send it back in If-None-Match for a 304. */
+                    ETag: string;
+                    /** @description How the read cache answered. */
+                    "X-Cache": "HIT-L1" | "HIT-L2" | "MISS" | "STALE" | "STALE-ERROR" | "COALESCED" | "BYPASS";
+                    Age: components["headers"]["Age"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    Warning: components["headers"]["Warning"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        data: {
+                            name: string;
+                            description: string;
+                            version: number;
+                            /** @description What runs made with this version send as `promptVersion` (`<name>@<version>`). */
+                            promptVersion: string;
+                            /** @enum {string} */
+                            status: "draft" | "testing" | "active" | "deprecated";
+                            template: string | null;
+                            messages: {
+                                /** @enum {string} */
+                                role: "system" | "developer" | "user" | "assistant" | "tool";
+                                content: string;
+                            }[] | null;
+                            variables: string[];
+                            /** @description Model and parameters, as the caller's SDK takes them. */
+                            config: {
+                                [key: string]: unknown;
+                            };
+                            commitMessage: string | null;
+                            /** @description The labels pointing at this version. */
+                            labels: string[];
+                            latestVersion: number;
+                            /** @description Who wrote it: `key:<api key id>`. */
+                            createdBy: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Not Modified: the If-None-Match ETag still matches; no body. */
+            304: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Strong validator of the answer; send it back in If-None-Match for a 304. */
+                    ETag: string;
+                    /** @description How the read cache answered. */
+                    "X-Cache": "HIT-L1" | "HIT-L2" | "MISS" | "STALE" | "STALE-ERROR" | "COALESCED" | "BYPASS";
+                    Age: components["headers"]["Age"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    Warning: components["headers"]["Warning"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such prompt (`prompt_not_found`), label (`label_not_found`) or version (`version_not_found`) in this project. */
+            404: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The input breaks the schema (details lists each issue with its path), or the database refused a value. */
+            422: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createPromptVersion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first answer is replayed (Idempotent-Replayed: true) for 24 h. 8 to 255 characters of letters, digits and - _ . ~ : + / =, optionally quoted. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    projectId?: string;
+                    template?: string;
+                    messages?: {
+                        /** @enum {string} */
+                        role: "system" | "developer" | "user" | "assistant" | "tool";
+                        content: string;
+                    }[];
+                    variables?: string[];
+                    config?: unknown;
+                    commitMessage?: string;
+                    /**
+                     * @default draft
+                     * @enum {string}
+                     */
+                    status?: "draft" | "testing" | "active" | "deprecated";
+                    /** @default [] */
+                    labels?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description The new version. */
+            201: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        description: string;
+                        version: number;
+                        /** @description What runs made with this version send as `promptVersion` (`<name>@<version>`). */
+                        promptVersion: string;
+                        /** @enum {string} */
+                        status: "draft" | "testing" | "active" | "deprecated";
+                        template: string | null;
+                        messages: {
+                            /** @enum {string} */
+                            role: "system" | "developer" | "user" | "assistant" | "tool";
+                            content: string;
+                        }[] | null;
+                        variables: string[];
+                        /** @description Model and parameters, as the caller's SDK takes them. */
+                        config: {
+                            [key: string]: unknown;
+                        };
+                        commitMessage: string | null;
+                        /** @description The labels pointing at this version. */
+                        labels: string[];
+                        latestVersion: number;
+                        /** @description Who wrote it: `key:<api key id>`. */
+                        createdBy: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Malformed JSON, invalid UTF-8, JSON nested deeper than 32 levels, an aborted body, or a malformed Idempotency-Key. */
+            400: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such prompt (`prompt_not_found`), label (`label_not_found`) or version (`version_not_found`) in this project. */
+            404: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The production label would point at a deprecated version (`production_on_deprecated`). */
+            409: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The stored answer under this Idempotency-Key held a secret that can no longer be recovered. */
+            410: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is over the size limit (1 MiB), checked before parsing. */
+            413: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body was not sent as application/json. */
+            415: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The input breaks the schema (details lists each issue with its path), or the database refused a value. */
+            422: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPromptVersion: {
+        parameters: {
+            query?: {
+                projectId?: string;
+            };
+            header?: {
+                /** @description An ETag from an earlier answer, quotes included: an unchanged answer is a bodyless 304. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description `no-cache` computes the answer fresh. */
+                "Cache-Control"?: components["parameters"]["RequestCacheControl"];
+                /** @description Skips the cache entirely; needs the admin token as its value (else 403). */
+                "X-Iris-Cache-Bypass"?: components["parameters"]["CacheBypass"];
+            };
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version. */
+            200: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Strong validator of the answer; send it back in If-None-Match for a 304. */
+                    ETag: string;
+                    /** @description How the read cache answered. */
+                    "X-Cache": "HIT-L1" | "HIT-L2" | "MISS" | "STALE" | "STALE-ERROR" | "COALESCED" | "BYPASS";
+                    Age: components["headers"]["Age"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    Warning: components["headers"]["Warning"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        description: string;
+                        version: number;
+                        /** @description What runs made with this version send as `promptVersion` (`<name>@<version>`). */
+                        promptVersion: string;
+                        /** @enum {string} */
+                        status: "draft" | "testing" | "active" | "deprecated";
+                        template: string | null;
+                        messages: {
+                            /** @enum {string} */
+                            role: "system" | "developer" | "user" | "assistant" | "tool";
+                            content: string;
+                        }[] | null;
+                        variables: string[];
+                        /** @description Model and parameters, as the caller's SDK takes them. */
+                        config: {
+                            [key: string]: unknown;
+                        };
+                        commitMessage: string | null;
+                        /** @description The labels pointing at this version. */
+                        labels: string[];
+                        latestVersion: number;
+                        /** @description Who wrote it: `key:<api key id>`. */
+                        createdBy: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Not Modified: the If-None-Match ETag still matches; no body. */
+            304: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Strong validator of the answer; send it back in If-None-Match for a 304. */
+                    ETag: string;
+                    /** @description How the read cache answered. */
+                    "X-Cache": "HIT-L1" | "HIT-L2" | "MISS" | "STALE" | "STALE-ERROR" | "COALESCED" | "BYPASS";
+                    Age: components["headers"]["Age"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    Warning: components["headers"]["Warning"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such prompt (`prompt_not_found`), label (`label_not_found`) or version (`version_not_found`) in this project. */
+            404: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The input breaks the schema (details lists each issue with its path), or the database refused a value. */
+            422: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updatePromptVersion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first answer is replayed (Idempotent-Replayed: true) for 24 h. 8 to 255 characters of letters, digits and - _ . ~ : + / =, optionally quoted. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                name: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    projectId?: string;
+                    /** @enum {string} */
+                    status: "draft" | "testing" | "active" | "deprecated";
+                };
+            };
+        };
+        responses: {
+            /** @description The version. */
+            200: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        description: string;
+                        version: number;
+                        /** @description What runs made with this version send as `promptVersion` (`<name>@<version>`). */
+                        promptVersion: string;
+                        /** @enum {string} */
+                        status: "draft" | "testing" | "active" | "deprecated";
+                        template: string | null;
+                        messages: {
+                            /** @enum {string} */
+                            role: "system" | "developer" | "user" | "assistant" | "tool";
+                            content: string;
+                        }[] | null;
+                        variables: string[];
+                        /** @description Model and parameters, as the caller's SDK takes them. */
+                        config: {
+                            [key: string]: unknown;
+                        };
+                        commitMessage: string | null;
+                        /** @description The labels pointing at this version. */
+                        labels: string[];
+                        latestVersion: number;
+                        /** @description Who wrote it: `key:<api key id>`. */
+                        createdBy: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Malformed JSON, invalid UTF-8, JSON nested deeper than 32 levels, an aborted body, or a malformed Idempotency-Key. */
+            400: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such prompt (`prompt_not_found`), label (`label_not_found`) or version (`version_not_found`) in this project. */
+            404: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The production label would point at a deprecated version (`production_on_deprecated`). */
+            409: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The stored answer under this Idempotency-Key held a secret that can no longer be recovered. */
+            410: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is over the size limit (1 MiB), checked before parsing. */
+            413: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body was not sent as application/json. */
+            415: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The input breaks the schema (details lists each issue with its path), or the database refused a value. */
+            422: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPromptLabel: {
+        parameters: {
+            query?: {
+                projectId?: string;
+                limit?: number;
+            };
+            header?: {
+                /** @description An ETag from an earlier answer, quotes included: an unchanged answer is a bodyless 304. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description `no-cache` computes the answer fresh. */
+                "Cache-Control"?: components["parameters"]["RequestCacheControl"];
+                /** @description Skips the cache entirely; needs the admin token as its value (else 403). */
+                "X-Iris-Cache-Bypass"?: components["parameters"]["CacheBypass"];
+            };
+            path: {
+                name: string;
+                label: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The label and its moves, newest first. */
+            200: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Strong validator of the answer; send it back in If-None-Match for a 304. */
+                    ETag: string;
+                    /** @description How the read cache answered. */
+                    "X-Cache": "HIT-L1" | "HIT-L2" | "MISS" | "STALE" | "STALE-ERROR" | "COALESCED" | "BYPASS";
+                    Age: components["headers"]["Age"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    Warning: components["headers"]["Warning"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        label: string;
+                        /** @description The version the label points at now. */
+                        version: number;
+                        /** @description Newest first. */
+                        moves: {
+                            fromVersion: number | null;
+                            toVersion: number;
+                            movedBy: string | null;
+                            reason: string | null;
+                            /** Format: date-time */
+                            movedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Not Modified: the If-None-Match ETag still matches; no body. */
+            304: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Strong validator of the answer; send it back in If-None-Match for a 304. */
+                    ETag: string;
+                    /** @description How the read cache answered. */
+                    "X-Cache": "HIT-L1" | "HIT-L2" | "MISS" | "STALE" | "STALE-ERROR" | "COALESCED" | "BYPASS";
+                    Age: components["headers"]["Age"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    Warning: components["headers"]["Warning"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such prompt (`prompt_not_found`), label (`label_not_found`) or version (`version_not_found`) in this project. */
+            404: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The input breaks the schema (details lists each issue with its path), or the database refused a value. */
+            422: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    movePromptLabel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first answer is replayed (Idempotent-Replayed: true) for 24 h. 8 to 255 characters of letters, digits and - _ . ~ : + / =, optionally quoted. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                name: string;
+                label: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    projectId?: string;
+                    version: number;
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Where the label points now. */
+            200: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        label: string;
+                        version: number;
+                        previousVersion: number | null;
+                        /** @description False when the label already pointed at this version (nothing recorded). */
+                        moved: boolean;
+                        movedBy: string | null;
+                        movedAt: string | null;
+                    };
+                };
+            };
+            /** @description Malformed JSON, invalid UTF-8, JSON nested deeper than 32 levels, an aborted body, or a malformed Idempotency-Key. */
+            400: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such prompt (`prompt_not_found`), label (`label_not_found`) or version (`version_not_found`) in this project. */
+            404: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The production label would point at a deprecated version (`production_on_deprecated`). */
+            409: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The stored answer under this Idempotency-Key held a secret that can no longer be recovered. */
+            410: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is over the size limit (1 MiB), checked before parsing. */
+            413: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body was not sent as application/json. */
+            415: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The input breaks the schema (details lists each issue with its path), or the database refused a value. */
+            422: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    renderPrompt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    projectId?: string;
+                    label?: string | "latest";
+                    version?: number;
+                    /** @default {} */
+                    variables?: {
+                        [key: string]: string | number | boolean;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The rendered text or messages, with the config to call with. */
+            200: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        version: number;
+                        promptVersion: string;
+                        labels: string[];
+                        /** @description Model and parameters, as the caller's SDK takes them. */
+                        config: {
+                            [key: string]: unknown;
+                        };
+                        /** @description The rendered template (a template version). */
+                        text?: string;
+                        /** @description The rendered messages (a messages version). */
+                        messages?: {
+                            /** @enum {string} */
+                            role: "system" | "developer" | "user" | "assistant" | "tool";
+                            content: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed JSON, invalid UTF-8, JSON nested deeper than 32 levels, an aborted body, or a malformed Idempotency-Key. */
+            400: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such prompt (`prompt_not_found`), label (`label_not_found`) or version (`version_not_found`) in this project. */
+            404: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is over the size limit (1 MiB), checked before parsing. */
+            413: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body was not sent as application/json. */
+            415: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The input breaks the schema (details lists each issue with its path), or the database refused a value. */
+            422: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listExperiments: {
+        parameters: {
+            query?: {
+                projectId?: string;
+            };
+            header?: {
+                /** @description An ETag from an earlier answer, quotes included: an unchanged answer is a bodyless 304. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description `no-cache` computes the answer fresh. */
+                "Cache-Control"?: components["parameters"]["RequestCacheControl"];
+                /** @description Skips the cache entirely; needs the admin token as its value (else 403). */
+                "X-Iris-Cache-Bypass"?: components["parameters"]["CacheBypass"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every experiment. */
+            200: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Strong validator of the answer; send it back in If-None-Match for a 304. */
+                    ETag: string;
+                    /** @description How the read cache answered. */
+                    "X-Cache": "HIT-L1" | "HIT-L2" | "MISS" | "STALE" | "STALE-ERROR" | "COALESCED" | "BYPASS";
+                    Age: components["headers"]["Age"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    Warning: components["headers"]["Warning"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        projectId: string;
+                        data: {
+                            key: string;
+                            name: string;
+                            description: string;
+                            /** @enum {string} */
+                            status: "draft" | "running" | "stopped" | "completed";
+                            control: string;
+                            /** @enum {string} */
+                            primaryMetric: "success_rate" | "mean_latency" | "mean_cost" | "mean_confidence";
+                            guardrailMetrics: ("success_rate" | "mean_latency" | "mean_cost" | "mean_confidence")[];
+                            salt: string;
+                            winner: string | null;
+                            startedAt: string | null;
+                            endedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            variants: {
+                                name: string;
+                                weight: number;
+                                /** @description What this variant's runs send as `promptVersion`: how results find them. */
+                                runTag: string;
+                                prompt: {
+                                    name: string;
+                                    version: number;
+                                    template?: string | null;
+                                    messages?: {
+                                        /** @enum {string} */
+                                        role: "system" | "developer" | "user" | "assistant" | "tool";
+                                        content: string;
+                                    }[] | null;
+                                    variables?: string[];
+                                    /** @description Model and parameters, as the caller's SDK takes them. */
+                                    config?: {
+                                        [key: string]: unknown;
+                                    };
+                                    /** @enum {string} */
+                                    status?: "draft" | "testing" | "active" | "deprecated";
+                                } | null;
+                                /** @description Anything else the variant means to the caller (flags, parameters), as the client stored it. */
+                                payload: {
+                                    [key: string]: unknown;
+                                } | null;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Not Modified: the If-None-Match ETag still matches; no body. */
+            304: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Strong validator of the answer; send it back in If-None-Match for a 304. */
+                    ETag: string;
+                    /** @description How the read cache answered. */
+                    "X-Cache": "HIT-L1" | "HIT-L2" | "MISS" | "STALE" | "STALE-ERROR" | "COALESCED" | "BYPASS";
+                    Age: components["headers"]["Age"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    Warning: components["headers"]["Warning"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The input breaks the schema (details lists each issue with its path), or the database refused a value. */
+            422: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createExperiment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first answer is replayed (Idempotent-Replayed: true) for 24 h. 8 to 255 characters of letters, digits and - _ . ~ : + / =, optionally quoted. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    projectId?: string;
+                    key: string;
+                    name: string;
+                    /** @default  */
+                    description?: string;
+                    variants: {
+                        name: string;
+                        weight: number;
+                        prompt?: {
+                            name: string;
+                            version: number;
+                        };
+                        payload?: unknown;
+                        runTag?: string;
+                    }[];
+                    control?: string;
+                    /**
+                     * @default success_rate
+                     * @enum {string}
+                     */
+                    primaryMetric?: "success_rate" | "mean_latency" | "mean_cost" | "mean_confidence";
+                    /** @default [] */
+                    guardrailMetrics?: ("success_rate" | "mean_latency" | "mean_cost" | "mean_confidence")[];
+                    salt?: string;
+                    /**
+                     * @default draft
+                     * @enum {string}
+                     */
+                    status?: "draft" | "running";
+                };
+            };
+        };
+        responses: {
+            /** @description The experiment. */
+            201: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        key: string;
+                        name: string;
+                        description: string;
+                        /** @enum {string} */
+                        status: "draft" | "running" | "stopped" | "completed";
+                        control: string;
+                        /** @enum {string} */
+                        primaryMetric: "success_rate" | "mean_latency" | "mean_cost" | "mean_confidence";
+                        guardrailMetrics: ("success_rate" | "mean_latency" | "mean_cost" | "mean_confidence")[];
+                        salt: string;
+                        winner: string | null;
+                        startedAt: string | null;
+                        endedAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        variants: {
+                            name: string;
+                            weight: number;
+                            /** @description What this variant's runs send as `promptVersion`: how results find them. */
+                            runTag: string;
+                            prompt: {
+                                name: string;
+                                version: number;
+                                template?: string | null;
+                                messages?: {
+                                    /** @enum {string} */
+                                    role: "system" | "developer" | "user" | "assistant" | "tool";
+                                    content: string;
+                                }[] | null;
+                                variables?: string[];
+                                /** @description Model and parameters, as the caller's SDK takes them. */
+                                config?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @enum {string} */
+                                status?: "draft" | "testing" | "active" | "deprecated";
+                            } | null;
+                            /** @description Anything else the variant means to the caller (flags, parameters), as the client stored it. */
+                            payload: {
+                                [key: string]: unknown;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed JSON, invalid UTF-8, JSON nested deeper than 32 levels, an aborted body, or a malformed Idempotency-Key. */
+            400: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An experiment with this key exists (`experiment_exists`). */
+            409: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The stored answer under this Idempotency-Key held a secret that can no longer be recovered. */
+            410: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is over the size limit (1 MiB), checked before parsing. */
+            413: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body was not sent as application/json. */
+            415: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The input breaks the schema (details lists each issue with its path), or the database refused a value. */
+            422: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getExperiment: {
+        parameters: {
+            query?: {
+                projectId?: string;
+            };
+            header?: {
+                /** @description An ETag from an earlier answer, quotes included: an unchanged answer is a bodyless 304. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description `no-cache` computes the answer fresh. */
+                "Cache-Control"?: components["parameters"]["RequestCacheControl"];
+                /** @description Skips the cache entirely; needs the admin token as its value (else 403). */
+                "X-Iris-Cache-Bypass"?: components["parameters"]["CacheBypass"];
+            };
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The experiment. */
+            200: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Strong validator of the answer; send it back in If-None-Match for a 304. */
+                    ETag: string;
+                    /** @description How the read cache answered. */
+                    "X-Cache": "HIT-L1" | "HIT-L2" | "MISS" | "STALE" | "STALE-ERROR" | "COALESCED" | "BYPASS";
+                    Age: components["headers"]["Age"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    Warning: components["headers"]["Warning"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        key: string;
+                        name: string;
+                        description: string;
+                        /** @enum {string} */
+                        status: "draft" | "running" | "stopped" | "completed";
+                        control: string;
+                        /** @enum {string} */
+                        primaryMetric: "success_rate" | "mean_latency" | "mean_cost" | "mean_confidence";
+                        guardrailMetrics: ("success_rate" | "mean_latency" | "mean_cost" | "mean_confidence")[];
+                        salt: string;
+                        winner: string | null;
+                        startedAt: string | null;
+                        endedAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        variants: {
+                            name: string;
+                            weight: number;
+                            /** @description What this variant's runs send as `promptVersion`: how results find them. */
+                            runTag: string;
+                            prompt: {
+                                name: string;
+                                version: number;
+                                template?: string | null;
+                                messages?: {
+                                    /** @enum {string} */
+                                    role: "system" | "developer" | "user" | "assistant" | "tool";
+                                    content: string;
+                                }[] | null;
+                                variables?: string[];
+                                /** @description Model and parameters, as the caller's SDK takes them. */
+                                config?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @enum {string} */
+                                status?: "draft" | "testing" | "active" | "deprecated";
+                            } | null;
+                            /** @description Anything else the variant means to the caller (flags, parameters), as the client stored it. */
+                            payload: {
+                                [key: string]: unknown;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Not Modified: the If-None-Match ETag still matches; no body. */
+            304: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Strong validator of the answer; send it back in If-None-Match for a 304. */
+                    ETag: string;
+                    /** @description How the read cache answered. */
+                    "X-Cache": "HIT-L1" | "HIT-L2" | "MISS" | "STALE" | "STALE-ERROR" | "COALESCED" | "BYPASS";
+                    Age: components["headers"]["Age"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    Warning: components["headers"]["Warning"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such experiment in this project (`experiment_not_found`). */
+            404: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The input breaks the schema (details lists each issue with its path), or the database refused a value. */
+            422: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateExperiment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first answer is replayed (Idempotent-Replayed: true) for 24 h. 8 to 255 characters of letters, digits and - _ . ~ : + / =, optionally quoted. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    projectId?: string;
+                    name?: string;
+                    description?: string;
+                    guardrailMetrics?: ("success_rate" | "mean_latency" | "mean_cost" | "mean_confidence")[];
+                    /** @enum {string} */
+                    status?: "running" | "stopped" | "completed";
+                    winner?: string;
+                    moveLabel?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The experiment. */
+            200: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        key: string;
+                        name: string;
+                        description: string;
+                        /** @enum {string} */
+                        status: "draft" | "running" | "stopped" | "completed";
+                        control: string;
+                        /** @enum {string} */
+                        primaryMetric: "success_rate" | "mean_latency" | "mean_cost" | "mean_confidence";
+                        guardrailMetrics: ("success_rate" | "mean_latency" | "mean_cost" | "mean_confidence")[];
+                        salt: string;
+                        winner: string | null;
+                        startedAt: string | null;
+                        endedAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        variants: {
+                            name: string;
+                            weight: number;
+                            /** @description What this variant's runs send as `promptVersion`: how results find them. */
+                            runTag: string;
+                            prompt: {
+                                name: string;
+                                version: number;
+                                template?: string | null;
+                                messages?: {
+                                    /** @enum {string} */
+                                    role: "system" | "developer" | "user" | "assistant" | "tool";
+                                    content: string;
+                                }[] | null;
+                                variables?: string[];
+                                /** @description Model and parameters, as the caller's SDK takes them. */
+                                config?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @enum {string} */
+                                status?: "draft" | "testing" | "active" | "deprecated";
+                            } | null;
+                            /** @description Anything else the variant means to the caller (flags, parameters), as the client stored it. */
+                            payload: {
+                                [key: string]: unknown;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed JSON, invalid UTF-8, JSON nested deeper than 32 levels, an aborted body, or a malformed Idempotency-Key. */
+            400: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such experiment in this project (`experiment_not_found`). */
+            404: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A transition that goes back (`invalid_transition`), a change fixed once started (`not_draft`), or a label move refused (`production_on_deprecated`). */
+            409: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The stored answer under this Idempotency-Key held a secret that can no longer be recovered. */
+            410: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is over the size limit (1 MiB), checked before parsing. */
+            413: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body was not sent as application/json. */
+            415: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The input breaks the schema (details lists each issue with its path), or the database refused a value. */
+            422: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getExperimentAssignment: {
+        parameters: {
+            query: {
+                projectId?: string;
+                subject: string;
+            };
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The assignment. */
+            200: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        experiment: string;
+                        /** @enum {string} */
+                        status: "draft" | "running" | "stopped" | "completed";
+                        subject: string;
+                        variant: string;
+                        /** @description False outside the run: the answer is the control (or the winner) and counts for nothing. */
+                        inExperiment: boolean;
+                        /** @description What the run made with this variant sends as `promptVersion`. */
+                        promptVersion: string;
+                        prompt: {
+                            name: string;
+                            version: number;
+                            template?: string | null;
+                            messages?: {
+                                /** @enum {string} */
+                                role: "system" | "developer" | "user" | "assistant" | "tool";
+                                content: string;
+                            }[] | null;
+                            variables?: string[];
+                            /** @description Model and parameters, as the caller's SDK takes them. */
+                            config?: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            status?: "draft" | "testing" | "active" | "deprecated";
+                        } | null;
+                        /** @description Anything else the variant means to the caller (flags, parameters), as the client stored it. */
+                        payload: {
+                            [key: string]: unknown;
+                        } | null;
+                    };
+                };
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such experiment in this project (`experiment_not_found`). */
+            404: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The input breaks the schema (details lists each issue with its path), or the database refused a value. */
+            422: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getExperimentResults: {
+        parameters: {
+            query?: {
+                projectId?: string;
+                alpha?: number;
+                plannedRuns?: number;
+            };
+            header?: {
+                /** @description An ETag from an earlier answer, quotes included: an unchanged answer is a bodyless 304. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description `no-cache` computes the answer fresh. */
+                "Cache-Control"?: components["parameters"]["RequestCacheControl"];
+                /** @description Skips the cache entirely; needs the admin token as its value (else 403). */
+                "X-Iris-Cache-Bypass"?: components["parameters"]["CacheBypass"];
+            };
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The results. */
+            200: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Strong validator of the answer; send it back in If-None-Match for a 304. */
+                    ETag: string;
+                    /** @description How the read cache answered. */
+                    "X-Cache": "HIT-L1" | "HIT-L2" | "MISS" | "STALE" | "STALE-ERROR" | "COALESCED" | "BYPASS";
+                    Age: components["headers"]["Age"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    Warning: components["headers"]["Warning"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        key: string;
+                        /** @enum {string} */
+                        status: "draft" | "running" | "stopped" | "completed";
+                        /** @description The experiment's window the rollups cover; null before any run. */
+                        window: {
+                            from: string | null;
+                            to: string | null;
+                        } | null;
+                        /** @description Each variant with its run tag. */
+                        runTags: {
+                            [key: string]: string;
+                        };
+                        control: string;
+                        /** @enum {string} */
+                        primaryMetric: "success_rate" | "mean_latency" | "mean_cost" | "mean_confidence";
+                        alpha: number;
+                        plannedSampleSizePerVariant: number;
+                        variants: {
+                            name: string;
+                            weight: number;
+                            runs: number;
+                            /** @description This variant's share of all runs, against `weight / Σ weights`. */
+                            share: number | null;
+                            successRate: {
+                                n: number;
+                                successes: number;
+                                rate: number | null;
+                                interval: {
+                                    lower: number;
+                                    upper: number;
+                                } | null;
+                            };
+                            meanLatencyMs: {
+                                n: number;
+                                mean: number | null;
+                                standardDeviation: number | null;
+                                interval: {
+                                    lower: number;
+                                    upper: number;
+                                } | null;
+                            };
+                            meanCostUsd: {
+                                n: number;
+                                mean: number | null;
+                                standardDeviation: number | null;
+                                interval: {
+                                    lower: number;
+                                    upper: number;
+                                } | null;
+                            };
+                            meanConfidence: {
+                                n: number;
+                                mean: number | null;
+                                standardDeviation: number | null;
+                                interval: {
+                                    lower: number;
+                                    upper: number;
+                                } | null;
+                            };
+                        }[];
+                        /** @description The sample-ratio check of the split; null with fewer than two variants. */
+                        sampleRatio: {
+                            expected: number[];
+                            chiSquare: number;
+                            degreesOfFreedom: number;
+                            pValue: number;
+                            mismatch: boolean;
+                            threshold: number;
+                        } | null;
+                        comparisons: {
+                            variant: string;
+                            primary: {
+                                /** @enum {string} */
+                                metric: "success_rate" | "mean_latency" | "mean_cost" | "mean_confidence";
+                                /** @enum {string} */
+                                better: "higher" | "lower";
+                                /** @description Valid at one pre-planned look only. */
+                                fixedHorizon: {
+                                    /** @enum {string} */
+                                    method: "two-proportion z-test" | "welch t-test";
+                                    controlMean: number | null;
+                                    treatmentMean: number | null;
+                                    difference: number | null;
+                                    relativeDifference: number | null;
+                                    standardError: number | null;
+                                    statistic: number | null;
+                                    degreesOfFreedom: number | null;
+                                    pValue: number;
+                                    interval: {
+                                        lower: number;
+                                        upper: number;
+                                    } | null;
+                                    relativeInterval: {
+                                        lower: number;
+                                        upper: number;
+                                    } | null;
+                                    undefinedReason: ("empty variant" | "too few observations" | "zero variance") | null;
+                                };
+                                /** @description Valid at every look: act on this one. */
+                                sequential: {
+                                    /** @constant */
+                                    method: "mixture sprt";
+                                    alpha: number;
+                                    mixingVariance: number;
+                                    controlMean: number | null;
+                                    treatmentMean: number | null;
+                                    difference: number | null;
+                                    standardError: number | null;
+                                    effectiveSampleSize: number | null;
+                                    logLikelihoodRatio: number;
+                                    pValue: number;
+                                    interval: {
+                                        lower: number;
+                                        upper: number;
+                                    } | null;
+                                    significant: boolean;
+                                    undefinedReason: ("empty variant" | "too few observations" | "zero variance") | null;
+                                };
+                            };
+                            guardrails: {
+                                /** @enum {string} */
+                                metric: "success_rate" | "mean_latency" | "mean_cost" | "mean_confidence";
+                                /** @enum {string} */
+                                better: "higher" | "lower";
+                                /** @description Valid at one pre-planned look only. */
+                                fixedHorizon: {
+                                    /** @enum {string} */
+                                    method: "two-proportion z-test" | "welch t-test";
+                                    controlMean: number | null;
+                                    treatmentMean: number | null;
+                                    difference: number | null;
+                                    relativeDifference: number | null;
+                                    standardError: number | null;
+                                    statistic: number | null;
+                                    degreesOfFreedom: number | null;
+                                    pValue: number;
+                                    interval: {
+                                        lower: number;
+                                        upper: number;
+                                    } | null;
+                                    relativeInterval: {
+                                        lower: number;
+                                        upper: number;
+                                    } | null;
+                                    undefinedReason: ("empty variant" | "too few observations" | "zero variance") | null;
+                                };
+                                /** @description Valid at every look: act on this one. */
+                                sequential: {
+                                    /** @constant */
+                                    method: "mixture sprt";
+                                    alpha: number;
+                                    mixingVariance: number;
+                                    controlMean: number | null;
+                                    treatmentMean: number | null;
+                                    difference: number | null;
+                                    standardError: number | null;
+                                    effectiveSampleSize: number | null;
+                                    logLikelihoodRatio: number;
+                                    pValue: number;
+                                    interval: {
+                                        lower: number;
+                                        upper: number;
+                                    } | null;
+                                    significant: boolean;
+                                    undefinedReason: ("empty variant" | "too few observations" | "zero variance") | null;
+                                };
+                            }[];
+                            verdict: {
+                                /** @enum {string} */
+                                verdict: "treatment better" | "treatment worse" | "no detectable difference yet" | "sample ratio mismatch";
+                                reason: string;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Not Modified: the If-None-Match ETag still matches; no body. */
+            304: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    /** @description Strong validator of the answer; send it back in If-None-Match for a 304. */
+                    ETag: string;
+                    /** @description How the read cache answered. */
+                    "X-Cache": "HIT-L1" | "HIT-L2" | "MISS" | "STALE" | "STALE-ERROR" | "COALESCED" | "BYPASS";
+                    Age: components["headers"]["Age"];
+                    "Server-Timing": components["headers"]["Server-Timing"];
+                    Warning: components["headers"]["Warning"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such experiment in this project (`experiment_not_found`). */
+            404: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The input breaks the schema (details lists each issue with its path), or the database refused a value. */
+            422: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
                     [name: string]: unknown;

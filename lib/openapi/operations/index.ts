@@ -7,11 +7,13 @@
 import type { OperationSpec } from '../operation.js';
 import { adminOperations } from './admin.js';
 import { budgetsOperations } from './budgets.js';
+import { experimentsOperations } from './experiments.js';
 import { expertsOperations } from './experts.js';
 import { healthOperations } from './health.js';
 import { operationsOperations } from './operations.js';
 import { otlpOperations } from './otlp.js';
 import { pricesOperations } from './prices.js';
+import { promptsOperations } from './prompts.js';
 import { referenceOperations } from './reference.js';
 import { reportsOperations } from './reports.js';
 import { runsOperations } from './runs.js';
@@ -27,6 +29,8 @@ export const OPERATIONS: readonly OperationSpec[] = [
   ...pricesOperations,
   ...budgetsOperations,
   ...otlpOperations,
+  ...promptsOperations,
+  ...experimentsOperations,
   ...adminOperations,
   ...healthOperations,
   ...operationsOperations,
