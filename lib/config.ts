@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tracingFromEnv, type TracingConfig } from './tracing/config.js';
 import { decodeBase64, ENCRYPTION_KEY_BYTES } from './webhooks/index.js';
 
 /**
@@ -70,6 +71,11 @@ export interface Config {
   ipLimitPerMinute: number;
   /** Lowest log level written. */
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /**
+   * Where Iris's own spans go (the OTEL_* variables, lib/tracing/config.ts);
+   * null: tracing is off and costs the request path nothing.
+   */
+  tracing: TracingConfig | null;
 }
 
 export class ConfigError extends Error {
@@ -248,6 +254,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
 
   const production = e.VERCEL_ENV === 'production' || (e.VERCEL_ENV === undefined && e.NODE_ENV === 'production');
+  const { tracing, problems: tracingProblems } = tracingFromEnv(env);
+  problems.push(...tracingProblems);
 
   if (problems.length > 0) throw new ConfigError(`Invalid environment:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 
@@ -266,5 +274,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     version: VERSION,
     logLevel: e.IRIS_LOG_LEVEL ?? 'info',
     ipLimitPerMinute: e.IRIS_IP_LIMIT_PER_MINUTE ?? 100,
+    tracing,
   };
 }

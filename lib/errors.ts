@@ -10,6 +10,8 @@ export interface ErrorBody {
     message: string;
     details?: unknown;
     requestId: string;
+    /** The request's W3C trace id (Iris's own trace, or the caller's traceparent): present when there is one. */
+    traceId?: string;
   };
 }
 
@@ -37,9 +39,11 @@ export class HttpError extends Error {
     this.headers = options.headers ?? {};
   }
 
-  toBody(requestId: string): ErrorBody {
+  /** The error shape; `traceId` is the W3C trace id of the request, when it has one. */
+  toBody(requestId: string, traceId?: string): ErrorBody {
     const error: ErrorBody['error'] = { code: this.code, message: this.message, requestId };
     if (this.details !== undefined) error.details = this.details;
+    if (traceId !== undefined) error.traceId = traceId;
     return { error };
   }
 }

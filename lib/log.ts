@@ -18,6 +18,8 @@ export interface LoggerOptions {
   level?: LogLevel;
   /** Where lines go. @default console.log / console.error */
   write?: (line: string, level: Exclude<LogLevel, 'silent'>) => void;
+  /** Fields of the moment every line carries before its own, such as the active trace's `traceId`. @default none */
+  context?: () => Record<string, unknown> | undefined;
 }
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
@@ -45,9 +47,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const write =
     options.write ??
     ((line: string, level: string) => (level === 'error' || level === 'warn' ? console.error(line) : console.log(line)));
+  const context = options.context;
   const emit = (level: Exclude<LogLevel, 'silent'>, message: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < min) return;
-    write(JSON.stringify({ level, time: new Date().toISOString(), message, ...(fields ? redact(fields) : {}) }), level);
+    const line = { level, time: new Date().toISOString(), message, ...context?.(), ...(fields ? redact(fields) : {}) };
+    write(JSON.stringify(line), level);
   };
   return {
     debug: (m, f) => emit('debug', m, f),

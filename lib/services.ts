@@ -20,6 +20,7 @@ import { isOutage, loggableError } from './http/error-map.js';
 import { createHealthProbe, type HealthProbe, type HealthProbeOptions } from './health/index.js';
 import { createLogger, type Logger } from './log.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit/index.js';
+import { flushTracing, startTracing, traceDb, traceKv, traceLogFields, tracingOn } from './tracing/index.js';
 import { cacheObserver, createFleet, createInstruments, instrumentDb, type Fleet, type Instruments } from './telemetry/index.js';
 import { createWebhooks, type Webhooks, type WebhooksOptions } from './webhooks/index.js';
 
@@ -102,7 +103,15 @@ export interface ServicesOptions {
 
 export async function createServices(options: ServicesOptions = {}): Promise<Services> {
   const config = options.config ?? loadConfig();
-  const log = options.log ?? createLogger({ level: config.logLevel });
+  const instanceId = crypto.randomUUID();
+  // Before anything makes a call: the SDK's fetch instrumentation must be in place for the first one.
+  if (config.tracing) {
+    const backends = [config.db.kind === 'supabase' ? config.db.url : null, config.kv.kind === 'upstash' ? config.kv.url : null];
+    await startTracing({ config: config.tracing, version: config.version, instanceId, propagateTo: backends.filter((u) => u !== null) });
+  }
+  // On once an SDK is registered: by the configuration just now, or by whoever embeds Iris (tests register their own).
+  const traced = tracingOn;
+  const log = options.log ?? createLogger({ level: config.logLevel, ...(traced ? { context: traceLogFields } : {}) });
   const now = options.now ?? Date.now;
   const metrics = createInstruments({ version: config.version, processMetrics: options.processMetrics ?? true });
   const rawDb = options.db ?? (await createDb(config.db));
@@ -119,17 +128,19 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     },
   });
   const instrumented = instrumentDb(rawDb, metrics);
-  const db = createGuardedDb({
+  const guarded = createGuardedDb({
     db: instrumented,
     breaker: dbCircuit,
     timeoutMs: config.dbBudget.timeoutMs,
     onUnavailable: (_fn, reason) => metrics.dbRejection(reason),
     ...(options.dbGuard?.schedule ? { schedule: options.dbGuard.schedule } : {}),
   });
+  // With tracing on, one span per call as the request sees it (its budget and the circuit included).
+  const db = traced ? traceDb(guarded) : guarded;
   // The store's own deadline is the cache's answer deadline, not its budget: the cache gives up on a call at
   // its budget, and still needs to hear whether the answer came (a slow call) or not (a failure).
-  const kv = options.kv ?? createKv(config.kv, { upstash: { timeoutMs: KV_BUDGET_DEFAULTS.answerDeadlineMs } });
-  const instanceId = crypto.randomUUID();
+  const baseKv = options.kv ?? createKv(config.kv, { upstash: { timeoutMs: KV_BUDGET_DEFAULTS.answerDeadlineMs } });
+  const kv = traced ? traceKv(baseKv) : baseKv;
   const background = createBackground({
     onError: (error, label) => {
       // A refresh or flush refused while the database is known down is counted, and the circuit logged its opening.
@@ -200,6 +211,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       await background.run('keys.usage.flush', () => keyUsage.flush());
       await background.drain();
       metrics.stop();
+      if (traced) await flushTracing();
       await db.close();
     },
   };

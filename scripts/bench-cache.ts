@@ -5,7 +5,7 @@
  *   npm run bench:cache                       # full run (about 7 minutes on 2 cores)
  *   npm run bench:cache -- --quick            # shorter rounds, no PostgreSQL 15 (under 2 minutes)
  *   npm run bench:cache -- --json out.json    # also write everything measured as JSON
- *   npm run bench:cache -- --only hot,mix     # some scenarios: hot, prompts, cold, pg15, coalescing, memory, redis, mix, kv
+ *   npm run bench:cache -- --only hot,mix     # some scenarios: hot, prompts, cold, pg15, coalescing, memory, redis, mix, kv, tracing
  *   npm run bench:cache -- --no-fail          # exit 0 even when a target is missed
  *   options: --rounds N, --seconds S (per measured run), --connections N
  *
@@ -20,6 +20,7 @@
  * 7. 15% ingest writes + 85% reads: read hit rate > 90%
  * 8. a healthy Redis under 40 connections: the KV circuit never opens
  * 9, 10. the prompt fetch by label and experiment assignment, from L1, vs the bare handler: ratio >= 0.80 (--only prompts)
+ * 11. the overview from L1 with Iris's tracing unconfigured and on (OTLP export), vs the bare handler (--only tracing)
  *
  * Method. The machine is shared and noisy, so compared servers run side by
  * side in interleaved rounds (alternating which goes first) and the report
@@ -47,8 +48,9 @@ import { memoryScenario } from './bench-cache/scenarios/memory.js';
 import { mixScenario } from './bench-cache/scenarios/mix.js';
 import { kvLoadScenario } from './bench-cache/scenarios/kv-load.js';
 import { redisOutageScenario } from './bench-cache/scenarios/redis-outage.js';
+import { tracingScenario } from './bench-cache/scenarios/tracing.js';
 
-const GROUPS = ['hot', 'prompts', 'cold', 'pg15', 'coalescing', 'memory', 'redis', 'mix', 'kv'] as const;
+const GROUPS = ['hot', 'prompts', 'cold', 'pg15', 'coalescing', 'memory', 'redis', 'mix', 'kv', 'tracing'] as const;
 type Group = (typeof GROUPS)[number];
 
 const USAGE = `usage: npm run bench:cache -- [--quick] [--json FILE] [--no-fail] [--only ${GROUPS.join(',')}] [--rounds N] [--seconds S] [--connections N]`;
@@ -162,7 +164,7 @@ async function main(): Promise<number> {
   };
 
   let embedded: Child<IrisServerInfo> | null = null;
-  const needsEmbedded = (['hot', 'prompts', 'cold', 'coalescing', 'mix'] as const).some((g) => only.has(g));
+  const needsEmbedded = (['hot', 'prompts', 'cold', 'coalescing', 'mix', 'tracing'] as const).some((g) => only.has(g));
   try {
     if (needsEmbedded) {
       settings.progress(`starting Iris (PGlite, ${EMBEDDED_RUNS.toLocaleString('en')} demo runs, in-memory KV) in a child process...`);
@@ -182,6 +184,7 @@ async function main(): Promise<number> {
     if (only.has('memory')) await scenario('memory', () => memoryScenario(settings, quick ? QUICK_MEMORY_KEYS : 1_000_000));
     if (only.has('redis')) await scenario('redis', () => redisOutageScenario(settings));
     if (iris && only.has('mix')) await scenario('mix', () => mixScenario(iris, settings));
+    if (iris && only.has('tracing')) await scenario('tracing', () => tracingScenario(iris, settings, EMBEDDED_RUNS));
     if (only.has('kv')) await scenario('kv', () => kvLoadScenario(settings));
   } finally {
     await embedded?.stop();

@@ -823,7 +823,10 @@ export interface components {
                 }[] | {
                     [key: string]: unknown;
                 };
+                /** @description The X-Request-Id of the response: quote it when reporting a problem. */
                 requestId: string;
+                /** @description The request's W3C trace id: Iris's own trace when its tracing is on, else the trace of the caller's traceparent header. Absent when there is neither. */
+                traceId?: string;
             };
         };
     };
@@ -8348,7 +8351,10 @@ export interface operations {
                             }[] | {
                                 [key: string]: unknown;
                             };
+                            /** @description The X-Request-Id of the response: quote it when reporting a problem. */
                             requestId: string;
+                            /** @description The request's W3C trace id: Iris's own trace when its tracing is on, else the trace of the caller's traceparent header. Absent when there is neither. */
+                            traceId?: string;
                         };
                     };
                     "application/x-protobuf": string;
@@ -8429,7 +8435,10 @@ export interface operations {
                             }[] | {
                                 [key: string]: unknown;
                             };
+                            /** @description The X-Request-Id of the response: quote it when reporting a problem. */
                             requestId: string;
+                            /** @description The request's W3C trace id: Iris's own trace when its tracing is on, else the trace of the caller's traceparent header. Absent when there is neither. */
+                            traceId?: string;
                         };
                     };
                     "application/x-protobuf": string;
@@ -8469,7 +8478,10 @@ export interface operations {
                             }[] | {
                                 [key: string]: unknown;
                             };
+                            /** @description The X-Request-Id of the response: quote it when reporting a problem. */
                             requestId: string;
+                            /** @description The request's W3C trace id: Iris's own trace when its tracing is on, else the trace of the caller's traceparent header. Absent when there is neither. */
+                            traceId?: string;
                         };
                     };
                     "application/x-protobuf": string;
@@ -8552,7 +8564,10 @@ export interface operations {
                             }[] | {
                                 [key: string]: unknown;
                             };
+                            /** @description The X-Request-Id of the response: quote it when reporting a problem. */
                             requestId: string;
+                            /** @description The request's W3C trace id: Iris's own trace when its tracing is on, else the trace of the caller's traceparent header. Absent when there is neither. */
+                            traceId?: string;
                         };
                     };
                     "application/x-protobuf": string;
@@ -14936,7 +14951,10 @@ export interface operations {
                             }[] | {
                                 [key: string]: unknown;
                             };
+                            /** @description The X-Request-Id of the response: quote it when reporting a problem. */
                             requestId: string;
+                            /** @description The request's W3C trace id: Iris's own trace when its tracing is on, else the trace of the caller's traceparent header. Absent when there is neither. */
+                            traceId?: string;
                         };
                     };
                 };

@@ -10,6 +10,7 @@ import {
 import { HttpError, internalError, methodNotAllowed, notFound, serviceUnavailable, unauthorized } from '../errors.js';
 import { clientIp, rateLimitHeaders, ruleForIp, ruleForKey, type RateLimitDecision, type RateLimitRule } from '../rate-limit/index.js';
 import { getServices, startedServices, type Services } from '../services.js';
+import { currentTraceId, tracingOn, withRequestSpan, withSpan } from '../tracing/index.js';
 import { loggableError, toHttpError } from './error-map.js';
 import { appendVary, corsHeaders, NO_STORE, requestIdFrom, SECURITY_HEADERS } from './headers.js';
 import { json, respond } from './respond.js';
@@ -200,7 +201,16 @@ function createPipeline(routePath: string, routeAccess: Access, baseHeaders: Rea
     return response;
   }
 
-  return (c: RouteContext, guarded: boolean, handler: RouteHandler): MaybePromise<Response> => {
+  // With tracing on (lib/tracing), the same steps inside a request span, with auth in a span of its own.
+  const tracedAuthorize = (c: RouteContext) => withSpan('iris.auth', { 'iris.access': routeAccess }, () => authorize(c));
+  const tracedRun = (c: RouteContext, guarded: boolean, handler: RouteHandler) => run(c, guarded, handler, tracedAuthorize);
+  const spanResult = (c: RouteContext) => (response: Response) => ({
+    status: response.status,
+    requestId: c.get('requestId'),
+    cache: response.headers.get('X-Cache'),
+  });
+
+  function run(c: RouteContext, guarded: boolean, handler: RouteHandler, authorize: (c: RouteContext) => MaybePromise<void>): MaybePromise<Response> {
     const started = performance.now();
     let result: MaybePromise<Response>;
     try {
@@ -222,6 +232,11 @@ function createPipeline(routePath: string, routeAccess: Access, baseHeaders: Rea
       );
     }
     return finish(c, result, started);
+  }
+
+  return (c: RouteContext, guarded: boolean, handler: RouteHandler): MaybePromise<Response> => {
+    if (tracingOn) return withRequestSpan(c.req.raw, c.req.method, routePath, c.req.path, () => tracedRun(c, guarded, handler), spanResult(c));
+    return run(c, guarded, handler, authorize);
   };
 }
 
@@ -368,21 +383,24 @@ function accessCheck(kind: Access): (c: RouteContext) => MaybePromise<void> {
 function renderError(error: unknown, c: RouteContext): Response {
   const { http, log } = toHttpError(error, c.req.method);
   const requestId = c.get('requestId') ?? crypto.randomUUID();
+  // Iris's trace when tracing is on, else the caller's traceparent: either leads from a user's report to the trace.
+  const traceId = currentTraceId(c.req.header('traceparent'));
   if (log) {
     const logger = c.get('services')?.log;
     // Where it failed, never what the client sent (loggableError).
-    const fields: Record<string, unknown> = { requestId, route: c.req.routePath, method: c.req.method, status: http.status, ...loggableError(error) };
+    const fields: Record<string, unknown> = { requestId, ...(traceId ? { traceId } : {}), route: c.req.routePath, method: c.req.method, status: http.status, ...loggableError(error) };
     if (logger) logger[log]('request failed', fields);
-    else console.error(JSON.stringify({ level: log, message: 'request failed', requestId, status: http.status }));
+    else console.error(JSON.stringify({ level: log, message: 'request failed', requestId, traceId, status: http.status }));
   }
-  return json(c, http.toBody(requestId), http.status, { ...http.headers, 'Cache-Control': NO_STORE });
+  return json(c, http.toBody(requestId, traceId), http.status, { ...http.headers, 'Cache-Control': NO_STORE });
 }
 
 /** The error shape and headers without a route context: for a request that failed before Hono could take it. */
 function lastResortError(request: Request, error: unknown): Response {
   const requestId = requestIdFrom(request.headers.get('x-request-id'));
-  console.error(JSON.stringify({ level: 'error', message: 'request failed before routing', requestId, error: String(error) }));
-  return new Response(JSON.stringify(internalError().toBody(requestId)), {
+  const traceId = currentTraceId(request.headers.get('traceparent'));
+  console.error(JSON.stringify({ level: 'error', message: 'request failed before routing', requestId, traceId, error: String(error) }));
+  return new Response(JSON.stringify(internalError().toBody(requestId, traceId)), {
     status: 500,
     headers: { ...SECURITY_HEADERS, 'X-Request-Id': requestId, 'Content-Type': 'application/json', 'Cache-Control': NO_STORE },
   });

@@ -207,7 +207,7 @@ function operation(op: OperationSpec, components: Record<string, JsonSchema>): O
 
 const DESCRIPTION = `Iris is a serverless API for AI-agent telemetry.
 
-Every endpoint under \`/api/iris\` needs \`Authorization: Bearer <api key>\`; the key decides the project (a \`projectId\` in a query or body is accepted only when it names the key's own project, otherwise 403). Errors always have one shape, \`{ "error": { "code", "message", "details"?, "requestId" } }\`, and every response carries \`X-Request-Id\`.
+Every endpoint under \`/api/iris\` needs \`Authorization: Bearer <api key>\`; the key decides the project (a \`projectId\` in a query or body is accepted only when it names the key's own project, otherwise 403). Errors always have one shape, \`{ "error": { "code", "message", "details"?, "requestId", "traceId"? } }\`, and every response carries \`X-Request-Id\`.
 
 Authenticated responses are never cacheable by shared caches (\`Cache-Control: private\`, \`Vary: Authorization\`, never \`s-maxage\`). Reads carry an \`ETag\` (send it back in \`If-None-Match\` for a bodyless 304) and say in \`X-Cache\` how the cache answered. Every rate-limited answer carries \`RateLimit-Limit\`, \`RateLimit-Remaining\` and \`RateLimit-Reset\` and the older \`X-RateLimit-*\`; a refused request gets 429 with \`Retry-After\`.
 

@@ -15,7 +15,7 @@ export const anyJson = z.unknown().meta({ description: 'Any JSON value, as the c
 /** One issue of a 422 `validation_failed`: where and what. */
 export const ValidationIssue = z.strictObject({ path: z.string(), code: z.string(), message: z.string() });
 
-/** `{ "error": { "code", "message", "details"?, "requestId" } }`: every error Iris sends (lib/errors.ts). */
+/** `{ "error": { "code", "message", "details"?, "requestId", "traceId"? } }`: every error Iris sends (lib/errors.ts). */
 export const ErrorBody = z.strictObject({
   error: z.strictObject({
     code: z.string().meta({ description: 'Stable, machine-readable, snake_case.' }),
@@ -26,7 +26,15 @@ export const ErrorBody = z.strictObject({
       .meta({
         description: 'The issues of a 422 validation_failed, or an object with structured detail (limits, retry times, reasons).',
       }),
-    requestId: z.string(),
+    requestId: z.string().meta({ description: 'The X-Request-Id of the response: quote it when reporting a problem.' }),
+    traceId: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/)
+      .optional()
+      .meta({
+        description:
+          "The request's W3C trace id: Iris's own trace when its tracing is on, else the trace of the caller's traceparent header. Absent when there is neither.",
+      }),
   }),
 });
 

@@ -12,6 +12,7 @@ import {
   type XCacheStatus,
 } from '../http-cache/index.js';
 import { loggableError, PRIVATE_NO_CACHE, respond, type MaybePromise, type RouteContext } from '../http/index.js';
+import { tracingOn, withSpan } from '../tracing/index.js';
 import { page } from './present.js';
 
 /** Header that skips the cache entirely (the benchmark's baseline): honoured with the admin token (any value with `Services.local`), else 403. */
@@ -107,6 +108,21 @@ export function respondCached(
   params: CacheParams,
   compute: () => Promise<unknown>,
   options: RespondCachedOptions = {},
+): MaybePromise<Response> {
+  if (tracingOn) {
+    return withSpan('iris.cache.lookup', { 'iris.cache.resource': resource }, () => lookup(c, resource, params, compute, options), {
+      onResult: (span, response) => span.setAttribute('iris.cache.result', response.headers.get('X-Cache') ?? 'none'),
+    });
+  }
+  return lookup(c, resource, params, compute, options);
+}
+
+function lookup(
+  c: RouteContext,
+  resource: Exclude<CachedResource, 'auth'>,
+  params: CacheParams,
+  compute: () => Promise<unknown>,
+  options: RespondCachedOptions,
 ): MaybePromise<Response> {
   const key = cacheKey(c.get('project').id, resource, params);
   const plain =

@@ -30,6 +30,8 @@ export interface IrisServerOptions {
   kv?: { url: string };
   /** Cache settings other than the defaults (scenario 8 compares them). @default the defaults */
   cache?: Pick<TieredCacheOptions, 'kvTimeoutMs' | 'kvAnswerDeadlineMs'>;
+  /** Iris's own tracing on, exporting to this OTLP/HTTP base endpoint (scenario 11). @default off */
+  tracing?: { endpoint: string };
 }
 
 export interface IrisServerInfo {
@@ -61,6 +63,7 @@ childMain(async () => {
   const env: Record<string, string> = { IRIS_LOG_LEVEL: 'warn', IRIS_IP_LIMIT_PER_MINUTE: '10000000' };
   if (options.kv) Object.assign(env, { KV_REST_API_URL: options.kv.url, KV_REST_API_TOKEN: process.env.KV_REST_API_TOKEN ?? '' });
   if (options.database.kind === 'postgres') env.DATABASE_URL = options.database.url;
+  if (options.tracing) env.OTEL_EXPORTER_OTLP_ENDPOINT = options.tracing.endpoint;
   const config = loadConfig(env);
 
   let db: SqlDb;

@@ -10,6 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { ms, num, pct } from '../../lib/loadgen/index.js';
 
 export interface LoadOptions {
   url: string;
@@ -161,6 +162,11 @@ export function medians(results: readonly LoadResult[]) {
     requests: results.reduce((n, r) => n + r.requests, 0),
     errors: results.reduce((n, r) => n + r.errors, 0),
   };
+}
+
+/** One table row of a server's medians: req/s, p50, p99, server CPU share and µs per request, requests, then `extra` cells. */
+export function medianRow(name: string, x: ReturnType<typeof medians>, ...extra: string[]): string[] {
+  return [name, num(x.rps), ms(x.p50Ms), ms(x.p99Ms), pct(x.serverCpuShare, 0), num(x.serverCpuUsPerRequest, 1), num(x.requests), ...extra];
 }
 
 /** Status counts summed over runs. */

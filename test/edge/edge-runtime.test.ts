@@ -62,8 +62,10 @@ beforeAll(async () => {
     globalName: 'Iris',
     platform: 'browser',
     conditions: ['edge-light', 'worker', 'browser'],
-    // The Node-only adapters' imports; loaded lazily, so only a call would reach them.
-    external: ['node:*', '@electric-sql/pglite', 'postgres'],
+    // The Node-only adapters' imports; loaded lazily, so only a call would reach them. `async_hooks` and
+    // `events` are what @vercel/otel's Edge build asks for (Vercel's Edge runtime has both); it loads only
+    // when tracing is configured, which it is not here.
+    external: ['node:*', '@electric-sql/pglite', 'postgres', 'async_hooks', 'events'],
     logLevel: 'silent',
   });
   vm = new EdgeVM({

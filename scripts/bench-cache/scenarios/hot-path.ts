@@ -7,12 +7,12 @@
  * throughput over the bare handler's in the same round.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { ms, num, pct, table } from '../../../lib/loadgen/index.js';
+import { pct, table } from '../../../lib/loadgen/index.js';
 import type { BareResponses } from '../bare-server.js';
 import { startChild, type Child } from '../child-process.js';
 import { expectStatus, header, prometheusText, sampleSum } from '../http.js';
 import type { IrisServerInfo } from '../iris-server.js';
-import { interleavedRounds, median, medians, runLoad, statusTotals, type LoadResult } from '../load.js';
+import { interleavedRounds, median, medianRow, medians, runLoad, statusTotals, type LoadResult } from '../load.js';
 import { check, unexpectedStatuses, type BenchSettings, type ScenarioReport } from '../report.js';
 
 /** Headers Node's HTTP server adds by itself, to either server alike. */
@@ -115,16 +115,7 @@ export async function hotPathScenarios(iris: Child<IrisServerInfo>, s: BenchSett
       const m = { iris: medians(rounds.iris), bare: medians(rounds.bare) };
       const statuses = { iris: statusTotals(rounds.iris), bare: statusTotals(rounds.bare) };
       const wrong = unexpectedStatuses(statuses.iris, mode.status) + unexpectedStatuses(statuses.bare, mode.status) + m.iris.errors + m.bare.errors;
-      const row = (name: string, x: (typeof m)['iris'], headers: number) => [
-        name,
-        num(x.rps),
-        ms(x.p50Ms),
-        ms(x.p99Ms),
-        pct(x.serverCpuShare, 0),
-        num(x.serverCpuUsPerRequest, 1),
-        num(x.requests),
-        String(headers),
-      ];
+      const row = (name: string, x: (typeof m)['iris'], headers: number) => medianRow(name, x, String(headers));
       const of = (f: (x: (typeof m)['iris']) => number) => (f(m.iris) / f(m.bare)).toFixed(2);
       const cpuRatio = m.bare.serverCpuUsPerRequest / m.iris.serverCpuUsPerRequest;
       reports.push({

@@ -6,13 +6,13 @@
  * GET /api/iris/experiments/{key}/assignment (hashing the subject against the
  * experiment definition in L1). Target: a throughput ratio of at least 0.80.
  */
-import { ms, num, pct, table } from '../../../lib/loadgen/index.js';
+import { table } from '../../../lib/loadgen/index.js';
 import { DEMO_EXPERIMENT, DEMO_PROMPT } from '../../../lib/seed/index.js';
 import type { BareResponses } from '../bare-server.js';
 import { startChild, type Child } from '../child-process.js';
 import { expectStatus, header } from '../http.js';
 import type { IrisServerInfo } from '../iris-server.js';
-import { interleavedRounds, median, medians, statusTotals, runLoad } from '../load.js';
+import { interleavedRounds, median, medianRow, medians, statusTotals, runLoad } from '../load.js';
 import { check, unexpectedStatuses, type BenchSettings, type ScenarioReport } from '../report.js';
 import { replayable } from './hot-path.js';
 
@@ -51,15 +51,7 @@ export async function promptPathScenarios(iris: Child<IrisServerInfo>, s: BenchS
       const m = { iris: medians(rounds.iris), bare: medians(rounds.bare) };
       const statuses = { iris: statusTotals(rounds.iris), bare: statusTotals(rounds.bare) };
       const wrong = unexpectedStatuses(statuses.iris, 200) + unexpectedStatuses(statuses.bare, 200) + m.iris.errors + m.bare.errors;
-      const row = (name: string, x: (typeof m)['iris']) => [
-        name,
-        num(x.rps),
-        ms(x.p50Ms),
-        ms(x.p99Ms),
-        pct(x.serverCpuShare, 0),
-        num(x.serverCpuUsPerRequest, 1),
-        num(x.requests),
-      ];
+      const row = (name: string, x: (typeof m)['iris']) => medianRow(name, x);
       reports.push({
         id: target.id,
         title: target.title,
