@@ -72,7 +72,13 @@ export async function tracingScenario(untraced: Child<IrisServerInfo>, s: BenchS
     bare = await startChild<{ url: string }>('scripts/bench-cache/bare-server.ts', { label: 'bare hono', args: [JSON.stringify(spec)] });
     const bareServer = bare;
     const tracedHit = await freshOverview(`${traced.info.url}${OVERVIEW}`, auth('traced'));
-    const headerCounts = { untraced: Object.keys(current.headers).length, traced: Object.keys(tracedHit.headers).length };
+    const bareHit = await expectStatus(200, `${bare.info.url}${OVERVIEW}`, { headers: auth('untraced') });
+    if (bareHit.body !== current.body) throw new Error('the bare handler does not send the bytes Iris sent');
+    const headerCounts = {
+      untraced: Object.keys(current.headers).length,
+      traced: Object.keys(tracedHit.headers).length,
+      bare: Object.keys(bareHit.headers).length,
+    };
 
     const run = async (variant: Variant, durationS: number): Promise<LoadResult> => {
       if (variant === 'bare')
@@ -108,7 +114,7 @@ export async function tracingScenario(untraced: Child<IrisServerInfo>, s: BenchS
         [
           row('Iris, tracing unconfigured (HIT-L1)', m.untraced, headerCounts.untraced),
           row('Iris, tracing on, OTLP export (HIT-L1)', m.traced, headerCounts.traced),
-          row('bare Hono (200)', m.bare, Object.keys(spec.headers200).length),
+          row('bare Hono (200)', m.bare, headerCounts.bare),
           ['unconfigured / bare', off.toFixed(3), '', '', '', (m.bare.serverCpuUsPerRequest / m.untraced.serverCpuUsPerRequest).toFixed(3), '', ''],
           ['on / bare', on.toFixed(3), '', '', '', (m.bare.serverCpuUsPerRequest / m.traced.serverCpuUsPerRequest).toFixed(3), '', ''],
           ['on / unconfigured', onVsOff.toFixed(3), '', '', '', (m.untraced.serverCpuUsPerRequest / m.traced.serverCpuUsPerRequest).toFixed(3), '', ''],
