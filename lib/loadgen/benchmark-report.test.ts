@@ -40,7 +40,7 @@ describe('benchmark report', () => {
     r.result.rate = { perS: 50, source: 'default', headroom: { variant: 'cached', ratePerS: 50, capacity: { phase: 'concurrent', throughputPerS: 1000 }, fraction: 0.05, nearCapacity: false } };
     const text = formatBenchmark(r);
     expect(text).toContain("rate phase: 50 req/s, the default fixed rate (--rate or BENCHMARK_RATE to change); 5.0% of the 1,000 req/s the concurrent phase reached: its verdict does not depend on the closed phases' throughput");
-    expect(text).toContain("machine meanwhile: load average 2.25 → 2.40, this process's event-loop delay p99 3.10 ms, max 12.5 ms");
+    expect(text).toContain("machine meanwhile: load average 2.25 → 2.40, this process's event-loop delay (its own work included) p99 3.10 ms, max 12.5 ms");
     expect(text).toContain('closest to a limit: concurrent http_req_duration: p(95)<150 at 11.0 ms, 7% of the limit');
   });
 

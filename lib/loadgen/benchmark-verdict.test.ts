@@ -171,8 +171,8 @@ describe('rateLine', () => {
 
 describe('noiseWords', () => {
   it.each([
-    [quiet, "load average 1.20 → 1.40, this process's event-loop delay p99 2.50 ms, max 8.00 ms"],
-    [{ ...busy, loadAverage1m: null }, "load average -, this process's event-loop delay p99 180 ms, max 420 ms"],
+    [quiet, "load average 1.20 → 1.40, this process's event-loop delay (its own work included) p99 2.50 ms, max 8.00 ms"],
+    [{ ...busy, loadAverage1m: null }, "load average -, this process's event-loop delay (its own work included) p99 180 ms, max 420 ms"],
   ])('puts a reading in words (%#)', (reading, words) => {
     expect(noiseWords(reading)).toBe(words);
   });
@@ -200,7 +200,7 @@ describe('verdictNotes', () => {
       name: 'a failed check, beside what the machine did meanwhile',
       phases: [phase('concurrent', { count: 80_000, baseMs: 1 }), phase('rate', { ratePerS: 200, baseMs: 241, noise: busy })],
       notes: [
-        "rate: http_req_duration: p(95)<150 at 250 ms, http_req_duration: p(99)<200 at 250 ms (p99 from send 250 ms, late 0) failed while the machine showed load average 2.10 → 5.35, this process's event-loop delay p99 180 ms, max 420 ms.",
+        "rate: http_req_duration: p(95)<150 at 250 ms, http_req_duration: p(99)<200 at 250 ms (p99 from send 250 ms, late 0) failed while the machine showed load average 2.10 → 5.35, this process's event-loop delay (its own work included) p99 180 ms, max 420 ms.",
       ],
     },
     { name: 'a failed check with no reading of the machine', phases: [phase('sequential', { baseMs: 291 })], notes: [] },

@@ -135,10 +135,13 @@ export function rateLine(source: RateSource, ratePerS: number | null, headroom: 
   }
 }
 
-/** What the machine did during a phase, in words: `load average 2.10 → 2.45, event-loop delay p99 12.3 ms, max 40.1 ms`. */
+/**
+ * What the machine did during a phase, in words:
+ * `load average 2.10 → 2.45, this process's event-loop delay (its own work included) p99 12.3 ms, max 40.1 ms`.
+ */
 export function noiseWords(n: NoiseReading): string {
   const load = n.loadAverage1m === null ? 'load average -' : `load average ${n.loadAverage1m.start.toFixed(2)} → ${n.loadAverage1m.end.toFixed(2)}`;
-  return `${load}, this process's event-loop delay p99 ${ms(n.eventLoopDelayMs.p99)} ms, max ${ms(n.eventLoopDelayMs.max)} ms`;
+  return `${load}, this process's event-loop delay (its own work included) p99 ${ms(n.eventLoopDelayMs.p99)} ms, max ${ms(n.eventLoopDelayMs.max)} ms`;
 }
 
 /**

@@ -1,12 +1,15 @@
 /**
  * Node-only (node:perf_hooks, node:os). What the machine did while a phase
- * ran, measured beside it: how late this process's event loop ran its timers
- * (`monitorEventLoopDelay`: the CPU it did not get, GC pauses, a neighbour's
- * burst) and the 1-minute load average at the start and the end. With no
- * BENCHMARK_URL the server and the load generator share this process, so
- * event-loop delay is waiting that every request of the phase may include;
- * against a remote target it is the load generator's own lateness. Neither is
- * the API's doing, which is why the report prints them beside a failed check.
+ * ran, measured beside it: the 1-minute load average at the start and the end
+ * (runnable processes, neighbours included), and how late this process's event
+ * loop ran its timers (`monitorEventLoopDelay`). The delay counts everything
+ * that kept the loop busy: CPU taken by neighbours, GC pauses, and this
+ * process's own work, which with no BENCHMARK_URL is the load generator's and
+ * the server's together (a handler that blocks shows here too). So it is
+ * waiting that every request of the phase may include, not proof that the
+ * machine rather than the API was slow: a high load average beside it points
+ * at neighbours, a low one at this process. The report prints both beside a
+ * failed check for the reader to judge, never to excuse the failure.
  */
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
