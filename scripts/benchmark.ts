@@ -77,6 +77,12 @@ machine did during that phase, so the same build could pass one run and fail the
 a fixed rate makes a verdict comparable between runs and between deployments. The
 default is a steady load one instance serves with room to spare: the closed phases
 measure throughput, the rate phase latency at a known load.
+
+How far to trust the verdict: the report gives the rate as a fraction of the
+throughput the concurrent phase reached (a note when above half: near capacity,
+latency moves with the machine), the latency check closest to its limit (a note when
+a pass used more than half of it), and, per phase, what the machine did meanwhile
+(load average, this process's event-loop delay), which a failed check is printed beside.
 `;
 
 const log = (line: string) => console.error(line);
@@ -121,8 +127,9 @@ async function main(): Promise<number> {
   const ratio = (n: number) => n >= 0 && n <= 1;
   const phases = (values.phases ?? PHASES.join(',')).split(',').map((p) => p.trim());
   for (const p of phases) if (!(PHASES as readonly string[]).includes(p)) throw new UsageError(`--phases: unknown phase "${p}"; known: ${PHASES.join(', ')}`);
+  // Left undefined when neither says: the benchmark then uses its default and reports it as the default.
   const rateValue = values.rate ?? env.BENCHMARK_RATE;
-  const rate = rateValue === 'auto' ? ('auto' as const) : numberFlag('rate', rateValue, DEFAULT_RATE_PER_S);
+  const rate = rateValue === undefined ? undefined : rateValue === 'auto' ? ('auto' as const) : numberFlag('rate', rateValue, DEFAULT_RATE_PER_S);
   const targets = {
     p95Ms: numberFlag('p95', values.p95 ?? env.BENCHMARK_P95_MS, DEFAULT_TARGETS.p95Ms),
     p99Ms: numberFlag('p99', values.p99 ?? env.BENCHMARK_P99_MS, DEFAULT_TARGETS.p99Ms),

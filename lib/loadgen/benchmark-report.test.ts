@@ -1,29 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { targetThresholds, DEFAULT_TARGETS, type BenchmarkResult, type PhaseName, type PhaseResult, type Variant } from './benchmark.js';
+import type { BenchmarkResult, PhaseName, PhaseResult, Variant } from './benchmark.js';
 import { beforeAfterTable, compareBenchmarks, formatBenchmark, renderBenchmarkPrometheus, type BenchmarkReport } from './benchmark-report.js';
-import { syntheticMeta, syntheticRun } from './test-support.js';
-import { evaluateThresholds } from './thresholds.js';
+import { syntheticMeta, syntheticPhase, type syntheticRun } from './test-support.js';
 
-function phase(name: PhaseName, variant: Variant, run: Parameters<typeof syntheticRun>[0]): PhaseResult {
-  const recorder = syntheticRun(run);
-  const open = name === 'rate';
-  return {
-    phase: name,
-    variant,
-    model: open ? 'open' : 'closed',
-    concurrency: open ? null : name === 'sequential' ? 1 : 10,
-    ratePerS: open ? 50 : null,
-    plannedMs: 4000,
-    summary: recorder.summary(),
-    checks: variant === 'cached' ? evaluateThresholds(targetThresholds(DEFAULT_TARGETS), recorder.metric) : [],
-  };
-}
+const phase = (name: PhaseName, variant: Variant, run: Parameters<typeof syntheticRun>[0]): PhaseResult => syntheticPhase(name, { variant, run, ratePerS: 50 });
 
 function report(phases: PhaseResult[]): BenchmarkReport {
   const result: BenchmarkResult = {
     warmup: { requests: 10, failed: 0, errorReasons: {} },
-    rate: { perS: phases.some((p) => p.phase === 'rate') ? 50 : null, chosenBy: 'fixed' },
+    rate: { perS: phases.some((p) => p.phase === 'rate') ? 50 : null, source: 'given', headroom: null },
     phases,
     serverMetrics: { before: { ok: false, reason: 'GET /api/metrics answered 404: the endpoint is missing on this server' }, after: { ok: false, reason: 'x' }, delta: null },
     inProcessMemory: null,
@@ -41,11 +27,21 @@ describe('benchmark report', () => {
     const text = formatBenchmark(report([phase('sequential', 'cached', cachedRun), phase('rate', 'cached', { ...cachedRun, failEvery: 10 })]));
     expect(text).toContain('== sequential (closed model, 1 connection, 4.0 s) ==');
     expect(text).toContain('== rate (open model, 50 req/s, 4.0 s) ==');
-    expect(text).toContain("rate phase: 50 req/s, a fixed rate (--rate, BENCHMARK_RATE): its verdict does not depend on the closed phases' throughput");
+    expect(text).toContain("rate phase: 50 req/s, a fixed rate given with --rate or BENCHMARK_RATE: its verdict does not depend on the closed phases' throughput");
     expect(text).toMatch(/http_req_failed: rate<0\.01\s+0\.0% pass\s+10\.0% FAIL/);
     expect(text).toContain('503 service_unavailable×20');
     expect(text).toContain('/api/metrics: GET /api/metrics answered 404');
     expect(text).toMatch(/RESULT: FAIL$/);
+  });
+
+  it('says how far to trust the verdict: the rate against the measured throughput, the closest call, the machine meanwhile', () => {
+    const rate: PhaseResult = { ...phase('rate', 'cached', cachedRun), noise: { eventLoopDelayMs: { p50: 0.05, p99: 3.1, max: 12.5 }, loadAverage1m: { start: 2.25, end: 2.4 } } };
+    const r = report([phase('concurrent', 'cached', { ...cachedRun, count: 4000 }), rate]);
+    r.result.rate = { perS: 50, source: 'default', headroom: { variant: 'cached', ratePerS: 50, capacity: { phase: 'concurrent', throughputPerS: 1000 }, fraction: 0.05, nearCapacity: false } };
+    const text = formatBenchmark(r);
+    expect(text).toContain("rate phase: 50 req/s, the default fixed rate (--rate or BENCHMARK_RATE to change); 5.0% of the 1,000 req/s the concurrent phase reached: its verdict does not depend on the closed phases' throughput");
+    expect(text).toContain("machine meanwhile: load average 2.25 → 2.40, this process's event-loop delay (its own work included) p99 3.10 ms, max 12.5 ms");
+    expect(text).toContain('closest to a limit: concurrent http_req_duration: p(95)<150 at 11.0 ms, 7% of the limit');
   });
 
   it('puts the cache-bypassed and cached runs side by side', () => {

@@ -4,7 +4,8 @@
  * (`--compare`), and the Prometheus text exposition (`--prometheus`).
  */
 import { escapeHelp, formatLabelPairs, formatNumber } from '../metrics/index.js';
-import type { BenchmarkResult, PhaseName, PhaseResult } from './benchmark.js';
+import type { PhaseName, PhaseResult, BenchmarkResult } from './benchmark.js';
+import { closestCall, latencyMargins, noiseWords, rateLine } from './benchmark-verdict.js';
 import { counts, endpointTable, mib, ms, num, pct, table } from './format.js';
 import type { EndpointSummary } from './recorder.js';
 import type { RunMetadata } from './run-metadata.js';
@@ -34,6 +35,7 @@ function phaseBlock(p: PhaseResult): string {
         `p99 from scheduled time ${ms(o.latencyMs?.p99)} ms vs from send ${ms(service?.p99)} ms`,
     );
   }
+  if (p.noise !== null) lines.push(`machine meanwhile: ${noiseWords(p.noise)}`);
   return lines.join('\n');
 }
 
@@ -79,12 +81,11 @@ export function beforeAfterTable(phases: readonly PhaseResult[]): string | null 
   return rows.length === 0 ? null : table(['before → after', 'no cache', 'cache', 'change'], rows);
 }
 
-/** How the rate phase's arrival rate was chosen, which says whether the verdict can move with the machine's load. */
-function rateLine(rate: BenchmarkResult['rate']): string | null {
-  if (rate.perS === null) return null;
-  return rate.chosenBy === 'fixed'
-    ? `rate phase: ${num(rate.perS, 0)} req/s, a fixed rate (--rate, BENCHMARK_RATE): its verdict does not depend on the closed phases' throughput`
-    : `rate phase: ${num(rate.perS, 0)} req/s, half a measured throughput (--rate auto): its verdict depends on how fast that phase ran`;
+/** The latency check nearest its limit, which says how far the verdict is from flipping. */
+function marginLine(result: BenchmarkResult): string | null {
+  const c = closestCall(latencyMargins(result.phases));
+  if (c === null) return null;
+  return `closest to a limit: ${c.phase} ${c.check} at ${ms(c.actualMs)} ms, ${pct(c.used, 0)} of the limit${c.pass ? '' : ' (failed)'}`;
 }
 
 /** The whole readable report. */
@@ -94,7 +95,7 @@ export function formatBenchmark(report: BenchmarkReport): string {
   out.push(`Iris benchmark: ${meta.target.url} (${meta.target.kind}), ${meta.date}, git ${meta.gitSha?.slice(0, 12) ?? 'unknown'}${meta.gitDirty ? ' (dirty)' : ''}`);
   out.push(`machine: ${meta.machine.cpus} × ${meta.machine.cpuModel}, ${mib(meta.machine.totalMemBytes)}, node ${meta.machine.node}`);
   out.push(`warm-up: ${num(result.warmup.requests)} requests, ${num(result.warmup.failed)} failed`);
-  const line = rateLine(result.rate);
+  const line = rateLine(result.rate.source, result.rate.perS, result.rate.headroom);
   if (line !== null) out.push(line);
   out.push('');
   for (const p of result.phases) out.push(phaseBlock(p), '');
@@ -117,6 +118,8 @@ export function formatBenchmark(report: BenchmarkReport): string {
     out.push(`in-process memory (server and load generator together): rss ${mib(a.rssBytes)} (${mib(a.rssBytes - b.rssBytes, true)}), heap ${mib(a.heapUsedBytes)} (${mib(a.heapUsedBytes - b.heapUsedBytes, true)})`);
   }
   out.push('', '== targets ==', checksTable(result.phases));
+  const margin = marginLine(result);
+  if (margin !== null) out.push(margin);
   for (const note of result.notes) out.push(`note: ${note}`);
   out.push('', `RESULT: ${result.pass ? 'PASS' : 'FAIL'}`);
   return out.join('\n');

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_RATE_PER_S, runBenchmark, type BenchmarkOptions } from './benchmark.js';
+import { runBenchmark, type BenchmarkOptions } from './benchmark.js';
+import { DEFAULT_RATE_PER_S } from './benchmark-verdict.js';
 import type { Target } from './target.js';
 
 const servers: Server[] = [];
@@ -38,18 +39,21 @@ describe('runBenchmark', () => {
     expect(throughput(fast)).toBeGreaterThan(2 * throughput(slow));
     for (const result of [fast, slow]) {
       expect(result.phases.find((p) => p.phase === 'rate')!.ratePerS).toBe(DEFAULT_RATE_PER_S);
-      expect(result.rate).toEqual({ perS: DEFAULT_RATE_PER_S, chosenBy: 'fixed' });
+      expect(result.rate).toMatchObject({ perS: DEFAULT_RATE_PER_S, source: 'default' });
+      expect(result.rate.headroom?.capacity?.throughputPerS).toBe(throughput(result));
+      // Each phase says what the machine did meanwhile, for the report to print beside a failed check.
+      for (const p of result.phases) expect(p.noise?.eventLoopDelayMs.max).toBeGreaterThanOrEqual(0);
     }
   });
 
   it('takes a given rate as it is, and derives one from the throughput only when asked with auto', async () => {
     const target = await cachedReads({ delayMs: 5 });
     const given = await runBenchmark({ ...short, target, ratePerS: 37 });
-    expect(given.rate).toEqual({ perS: 37, chosenBy: 'fixed' });
+    expect(given.rate).toMatchObject({ perS: 37, source: 'given' });
 
     const auto = await runBenchmark({ ...short, target, ratePerS: 'auto' });
     const concurrent = auto.phases.find((p) => p.phase === 'concurrent')!.summary.overall.throughputPerS;
-    expect(auto.rate).toEqual({ perS: Math.max(1, Math.round(concurrent / 2)), chosenBy: 'auto' });
+    expect(auto.rate).toMatchObject({ perS: Math.max(1, Math.round(concurrent / 2)), source: 'auto' });
     expect(auto.phases.find((p) => p.phase === 'rate')!.ratePerS).toBe(auto.rate.perS);
   });
 

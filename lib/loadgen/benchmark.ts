@@ -6,17 +6,22 @@
  * - `concurrent`: a closed model with `concurrency` connections (throughput);
  * - `rate`: an open model at a constant arrival rate, latency measured from
  *   each request's scheduled time (coordinated omission corrected), with late
- *   and dropped requests reported. The rate is fixed ({@link DEFAULT_RATE_PER_S}
+ *   and dropped requests reported. The rate is fixed (DEFAULT_RATE_PER_S
  *   unless told otherwise), not derived from the closed phases' throughput:
  *   a rate that moves with what the machine happened to do a few seconds
  *   earlier makes the verdict move with it (issue 10).
  *
  * Each measured phase is checked against the targets (p95, p99, error rate,
- * cache hit rate). With `baseline` the same phases first run with the cache
- * bypassed (`X-Iris-Cache-Bypass`), for an honest before/after comparison.
+ * cache hit rate), and records what the machine did meanwhile (event-loop
+ * delay, load average: lib/loadgen/machine-noise.ts), so that the report can
+ * say how far to trust the verdict (lib/loadgen/benchmark-verdict.ts). With
+ * `baseline` the same phases first run with the cache bypassed
+ * (`X-Iris-Cache-Bypass`), for an honest before/after comparison.
  */
+import { autoRate, rateHeadroom, resolveRate, verdictNotes, type RateHeadroom, type RateSource } from './benchmark-verdict.js';
 import { runClosed, runOpen } from './engine.js';
 import { RequestBuilder, type HttpClientOptions } from './http-client.js';
+import { startNoiseProbe, type NoiseReading } from './machine-noise.js';
 import { createProgress, type ProgressOptions } from './progress.js';
 import { seededRandom } from './random.js';
 import { Recorder, type RunSummary } from './recorder.js';
@@ -43,17 +48,6 @@ export interface BenchmarkTargets {
 }
 
 export const DEFAULT_TARGETS: BenchmarkTargets = { p95Ms: 150, p99Ms: 200, maxErrorRate: 0.01, minCacheHitRate: 0.85 };
-
-/**
- * Arrival rate of the rate phase unless one is given, requests per second: a
- * steady load that one Iris instance serves with room to spare (the local
- * server answered 3,500 to 12,500 cached reads a second on 2 shared cores,
- * depending on its neighbours; a Vercel deployment scales out), so the phase
- * judges latency at a known load rather than finding the capacity, and 12 s
- * of it (2,400 requests) put two dozen samples above the p99. Fixed, so the
- * verdict does not move with what the closed phases measured.
- */
-export const DEFAULT_RATE_PER_S = 200;
 
 /** The targets as thresholds (k6 syntax), so one evaluator serves both tools. */
 export function targetThresholds(t: BenchmarkTargets): Threshold[] {
@@ -123,19 +117,23 @@ export interface PhaseResult {
   summary: RunSummary;
   /** Targets and thresholds checked on this phase (none for baseline runs). */
   checks: ThresholdResult[];
+  /** What the machine did during the phase (event-loop delay of this process, load average); null when not measured. */
+  noise: NoiseReading | null;
 }
 
 export interface BenchmarkResult {
   warmup: { requests: number; failed: number; errorReasons: Record<string, number> };
   /**
-   * The rate phase's arrival rate (null when it did not run) and how it was
-   * chosen: `fixed` (given, or the default) or `auto` (half a measured throughput).
+   * The rate phase's arrival rate (null when it did not run), where it came
+   * from (`default`, `given`, or `auto`: half a measured throughput), and the
+   * cached rate phase's headroom: the rate against the throughput the
+   * concurrent (else sequential) phase reached.
    */
-  rate: { perS: number | null; chosenBy: 'fixed' | 'auto' };
+  rate: { perS: number | null; source: RateSource; headroom: RateHeadroom | null };
   phases: PhaseResult[];
   serverMetrics: { before: ServerMetricsReading; after: ServerMetricsReading; delta: ServerMetricsDelta | null };
   inProcessMemory: { before: { rssBytes: number; heapUsedBytes: number }; after: { rssBytes: number; heapUsedBytes: number } } | null;
-  /** Findings worth a line of their own (no X-Cache anywhere, no database timing). */
+  /** Findings worth a line of their own (no X-Cache anywhere, no database timing, a rate near capacity, a close call). */
   notes: string[];
   pass: boolean;
 }
@@ -167,18 +165,19 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   const builder = new RequestBuilder(client);
   const random = seededRandom(options.seed ?? 1);
   const bypass = options.baseline ? cacheBypassHeaders(options.target) : undefined;
-  let ratePerS = options.ratePerS ?? DEFAULT_RATE_PER_S;
-  const rateChosenBy = ratePerS === 'auto' ? 'auto' : 'fixed';
-  if (ratePerS !== 'auto') positive('ratePerS', ratePerS);
+  const resolved = resolveRate(options.ratePerS);
+  let ratePerS = resolved.ratePerS;
 
-  const run = async (phase: PhaseName | 'warmup', variant: Variant): Promise<{ recorder: Recorder; result: Omit<PhaseResult, 'phase' | 'summary' | 'checks'> }> => {
+  type Run = { recorder: Recorder; noise: NoiseReading; result: Omit<PhaseResult, 'phase' | 'summary' | 'checks' | 'noise'> };
+  const run = async (phase: PhaseName | 'warmup', variant: Variant): Promise<Run> => {
     const recorder = new Recorder();
     const next = createRequestSource(mix, builder, random, variant === 'baseline' ? bypass : undefined);
     const plannedMs = phase === 'warmup' ? warmupMs : phase === 'sequential' ? sequentialMs : phase === 'concurrent' ? concurrentMs : rateMs;
     const label = phase === 'warmup' ? 'warm-up' : `${phase}${variant === 'baseline' ? ' (no cache)' : ''}`;
     const progress = options.progressStream === null || options.progressStream === undefined ? null : createProgress({ stream: options.progressStream, label, totalMs: plannedMs });
     const common = { client, next, recorder, durationMs: plannedMs, signal: options.signal, onTick: (t: number, vus: number) => progress?.update(recorder, vus, t) };
-    let result: Omit<PhaseResult, 'phase' | 'summary' | 'checks'>;
+    const probe = startNoiseProbe();
+    let result: Omit<PhaseResult, 'phase' | 'summary' | 'checks' | 'noise'>;
     if (phase === 'rate') {
       if (ratePerS === 'auto') throw new BenchmarkError('ratePerS is "auto" but no closed-model phase ran to derive it; pass a rate');
       const maxConnections = options.rateMaxConnections ?? 64;
@@ -189,8 +188,9 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       await runClosed({ ...common, vus });
       result = { variant, model: 'closed', concurrency: vus, ratePerS: null, plannedMs };
     }
+    const noise = probe.stop();
     progress?.done();
-    return { recorder, result };
+    return { recorder, noise, result };
   };
 
   const warm = warmupMs > 0 ? (await run('warmup', 'cached')).recorder.summary().overall : null;
@@ -203,21 +203,21 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     }
   }
 
-  if (phases.includes('rate') && ratePerS !== 'auto') log(`rate phase: ${ratePerS} req/s, a fixed rate`);
+  if (phases.includes('rate') && ratePerS !== 'auto') log(`rate phase: ${ratePerS} req/s, ${resolved.source === 'default' ? 'the default' : 'a given'} fixed rate`);
   const before = await readServerMetrics(options.target);
   const memoryBefore = options.inProcessMemory?.() ?? null;
   const results: PhaseResult[] = [];
   for (const variant of options.baseline ? (['baseline', 'cached'] as const) : (['cached'] as const)) {
     for (const phase of phases) {
       if (options.signal?.aborted) break;
-      const { recorder, result } = await run(phase, variant);
+      const { recorder, noise, result } = await run(phase, variant);
       const summary = recorder.summary();
-      const phaseResult: PhaseResult = { phase, ...result, summary, checks: variant === 'cached' ? evaluateThresholds(checks, recorder.metric) : [] };
+      const phaseResult: PhaseResult = { phase, ...result, summary, checks: variant === 'cached' ? evaluateThresholds(checks, recorder.metric) : [], noise };
       results.push(phaseResult);
       const l = summary.overall.latencyMs;
       log(`${phase}${variant === 'baseline' ? ' (no cache)' : ''}: ${summary.overall.requests} requests, ${summary.overall.throughputPerS.toFixed(1)} req/s, p95 ${l ? l.p95.toFixed(2) : '-'} ms, ${summary.overall.failed} failed`);
       if (ratePerS === 'auto' && phase !== 'rate' && (phase === 'concurrent' || !phases.includes('concurrent'))) {
-        ratePerS = Math.max(1, Math.round(summary.overall.throughputPerS / 2));
+        ratePerS = autoRate(summary.overall.throughputPerS);
         log(`rate phase: ${ratePerS} req/s (half the ${phase} throughput)`);
       }
     }
@@ -238,10 +238,15 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     notes.push(`${limited} requests were rate limited (429): give the benchmark key's project higher limits (settings.rateLimit.readsPerMinute / writesPerMinute).`);
   }
   if (!before.ok) notes.push(`Server metrics unavailable: ${before.reason}.`);
+  notes.push(...verdictNotes(results));
   if (options.signal?.aborted) notes.push('Interrupted: the remaining phases were skipped.');
   return {
     warmup,
-    rate: { perS: phases.includes('rate') && ratePerS !== 'auto' ? ratePerS : null, chosenBy: rateChosenBy },
+    rate: {
+      perS: phases.includes('rate') && ratePerS !== 'auto' ? ratePerS : null,
+      source: resolved.source,
+      headroom: rateHeadroom(results).find((h) => h.variant === 'cached') ?? null,
+    },
     phases: results,
     serverMetrics: { before, after, delta: before.ok && after.ok ? serverMetricsDelta(before.metrics, after.metrics) : null },
     inProcessMemory: memoryBefore !== null && memoryAfter !== null ? { before: memoryBefore, after: memoryAfter } : null,

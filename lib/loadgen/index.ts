@@ -51,7 +51,6 @@ export { createProgress, progressLine, type Progress, type ProgressOptions } fro
 export { runMetadata, type RunMetadata, type RunMetadataOptions } from './run-metadata.js';
 export {
   BenchmarkError,
-  DEFAULT_RATE_PER_S,
   DEFAULT_TARGETS,
   PHASES,
   runBenchmark,
@@ -63,6 +62,24 @@ export {
   type PhaseResult,
   type Variant,
 } from './benchmark.js';
+export {
+  autoRate,
+  capacityPhase,
+  CLOSE_CALL_FRACTION,
+  closestCall,
+  DEFAULT_RATE_PER_S,
+  latencyMargins,
+  NEAR_CAPACITY_FRACTION,
+  noiseWords,
+  rateHeadroom,
+  rateLine,
+  resolveRate,
+  verdictNotes,
+  type LatencyMargin,
+  type RateHeadroom,
+  type RateSource,
+} from './benchmark-verdict.js';
+export { startNoiseProbe, type NoiseProbe, type NoiseProbeOptions, type NoiseReading } from './machine-noise.js';
 export {
   beforeAfterTable,
   compareBenchmarks,

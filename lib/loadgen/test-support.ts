@@ -2,9 +2,12 @@
  * Fixtures for the loadgen tests (not part of the public entry): recorders
  * filled with synthetic results on an injected clock, and run metadata.
  */
+import { DEFAULT_TARGETS, targetThresholds, type PhaseName, type PhaseResult, type Variant } from './benchmark.js';
 import type { HttpResult } from './http-client.js';
+import type { NoiseReading } from './machine-noise.js';
 import { Recorder, type RunSummary } from './recorder.js';
 import type { RunMetadata } from './run-metadata.js';
+import { evaluateThresholds } from './thresholds.js';
 
 /** A run of `count` requests spread over `seconds`, latency `baseMs` + i % 10, every `failEvery`-th failing with 503. */
 export function syntheticRun(options: { count?: number; seconds?: number; baseMs?: number; failEvery?: number; xCache?: string; dbMs?: number } = {}): Recorder {
@@ -31,6 +34,30 @@ export function syntheticRun(options: { count?: number; seconds?: number; baseMs
   }
   recorder.finish(seconds * 1000);
   return recorder;
+}
+
+/**
+ * A benchmark phase over a {@link syntheticRun}, checked against the default targets when cached;
+ * `rate` is the open-model phase (at `ratePerS`), the others closed.
+ */
+export function syntheticPhase(
+  name: PhaseName,
+  o: { variant?: Variant; run?: Parameters<typeof syntheticRun>[0]; ratePerS?: number; noise?: NoiseReading | null } = {},
+): PhaseResult {
+  const recorder = syntheticRun(o.run);
+  const variant = o.variant ?? 'cached';
+  const open = name === 'rate';
+  return {
+    phase: name,
+    variant,
+    model: open ? 'open' : 'closed',
+    concurrency: open ? null : name === 'sequential' ? 1 : 10,
+    ratePerS: open ? (o.ratePerS ?? 50) : null,
+    plannedMs: (o.run?.seconds ?? 4) * 1000,
+    summary: recorder.summary(),
+    checks: variant === 'cached' ? evaluateThresholds(targetThresholds(DEFAULT_TARGETS), recorder.metric) : [],
+    noise: o.noise ?? null,
+  };
 }
 
 export function syntheticSummary(options: Parameters<typeof syntheticRun>[0] = {}): RunSummary {
