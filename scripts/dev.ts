@@ -15,7 +15,7 @@ import { loadConfig, ConfigError } from '../lib/config.js';
 import { createDb } from '../lib/db/create.js';
 import type { Db, SqlDb } from '../lib/db/types.js';
 import { applyDemoRateLimit, DEMO_PROJECT_NAME, seedDemo } from '../lib/seed/index.js';
-import { describeDatabase, devBanner, startLocalServer } from '../lib/server/index.js';
+import { describeDatabase, describeTracing, devBanner, startLocalServer } from '../lib/server/index.js';
 import { createServices } from '../lib/services.js';
 
 const { values } = parseArgs({
@@ -55,7 +55,7 @@ async function main() {
   if (mintEncryptionKey) config = { ...config, encryptionKey: crypto.getRandomValues(new Uint8Array(32)) };
 
   const started = performance.now();
-  console.log(`Iris ${config.version}: database ${describeDatabase(config.db)}, KV ${config.kv.kind}`);
+  console.log(`Iris ${config.version}: database ${describeDatabase(config.db)}, KV ${config.kv.kind}, ${describeTracing(config.tracing)}`);
   const db = await createDb(config.db);
 
   let demoKey: string | null = null;

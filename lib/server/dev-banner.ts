@@ -6,6 +6,7 @@
  * load-test commands that work against this server as printed.
  */
 import type { DbConfig } from '../config.js';
+import type { TracingConfig } from '../tracing/config.js';
 
 /** Options of {@link devBanner}. */
 export interface DevBannerOptions {
@@ -57,6 +58,18 @@ export function describeDatabase(db: DbConfig): string {
   const host = url.host || url.searchParams.get('host') || 'localhost';
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   return `postgres (${host}${database ? `/${database}` : ''})`;
+}
+
+/** Where Iris's own traces go, for the start-up line: the endpoint's host and path only (never its headers or credentials). */
+export function describeTracing(tracing: TracingConfig | null): string {
+  if (tracing === null) return 'tracing off';
+  if (tracing.exporter === 'vercel') return "tracing to Vercel's collector";
+  try {
+    const url = new URL(tracing.url);
+    return `tracing to ${url.host}${url.pathname} (${tracing.protocol})`;
+  } catch {
+    return 'tracing to an unparseable URL';
+  }
 }
 
 /** The lines printed once the server listens, after the "listening" line. */
