@@ -84,3 +84,29 @@ describe('cacheKey', () => {
     expect(lockKey(value).split(':')).toHaveLength(6);
   });
 });
+
+describe('cacheKey of frozen parameters', () => {
+  it('gives a frozen object of primitives the same key as an equal plain object, built once', () => {
+    const frozen = Object.freeze({ name: 'support-triage', label: 'production', version: null });
+    const first = cacheKey('p', 'prompts', frozen);
+    expect(first).toEqual(cacheKey('p', 'prompts', { version: null, label: 'production', name: 'support-triage' }));
+    expect(cacheKey('p', 'prompts', frozen)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+  });
+
+  it('keeps the keys of one frozen object apart per project and resource', () => {
+    const frozen = Object.freeze({ key: 'exp' });
+    expect(cacheKey('p', 'experiments', frozen).key).not.toBe(cacheKey('q', 'experiments', frozen).key);
+    expect(cacheKey('p', 'experiments', frozen).key).not.toBe(cacheKey('p', 'prompts', frozen).key);
+    expect(cacheKey('q', 'experiments', frozen).project).toBe('q');
+  });
+
+  it('recomputes the key of a frozen object whose members are objects, which may still change', () => {
+    const list = ['a'];
+    const frozen = Object.freeze({ list });
+    const before = cacheKey('p', 'r', frozen).key;
+    list.push('b');
+    expect(cacheKey('p', 'r', frozen).key).not.toBe(before);
+    expect(cacheKey('p', 'r', frozen).key).toBe(cacheKey('p', 'r', { list: ['a', 'b'] }).key);
+  });
+});

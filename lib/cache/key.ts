@@ -84,7 +84,15 @@ export function cacheKey(project: string, resource: string, params: CacheParams 
   const scope = scopeOf(project, resource);
   // The same object (and strings, whose hashes V8 keeps) every time for a parameterless read.
   if (isEmpty(params)) return scope.empty;
-  return { project, resource, key: scope.prefix + hash64(canonicalParams(params)), group: scope.group };
+  if (!Object.isFrozen(params)) return { project, resource, key: scope.prefix + hash64(canonicalParams(params)), group: scope.group };
+  // A frozen object of primitives cannot change: its key is built once per (project, resource) and kept
+  // while the object lives (a route's memoised, validated input), so a hot read hashes nothing.
+  let key = scope.frozen.get(params);
+  if (key === undefined) {
+    key = Object.freeze({ project, resource, key: scope.prefix + hash64(canonicalParams(params)), group: scope.group });
+    if (isFlat(params)) scope.frozen.set(params, key);
+  }
+  return key;
 }
 
 /** The parts of a key fixed by (project, resource), built once per pair: every cached read needs them. */
@@ -94,6 +102,8 @@ interface Scope {
   group: string;
   /** The key of the pair's parameterless value. */
   empty: CacheKey;
+  /** Keys of frozen parameter objects of primitives, held weakly by the object. */
+  frozen: WeakMap<CacheParams, CacheKey>;
 }
 
 /** Projects remembered at most; past it the memo starts over (it only saves work). */
@@ -109,7 +119,7 @@ function scopeOf(project: string, resource: string): Scope {
     const group = `${segment('project', project)}:${segment('resource', resource)}`;
     const prefix = `${KEY_PREFIX}:${group}:`;
     const generation = `${KEY_PREFIX}:${RESERVED_PROJECT}:${group}`;
-    scope = { prefix, group: generation, empty: Object.freeze({ project, resource, key: prefix + EMPTY_PARAMS_HASH, group: generation }) };
+    scope = { prefix, group: generation, empty: Object.freeze({ project, resource, key: prefix + EMPTY_PARAMS_HASH, group: generation }), frozen: new WeakMap() };
     if (byResource === undefined) {
       if (scopes.size >= MAX_SCOPE_PROJECTS) scopes.clear();
       scopes.set(project, (byResource = new Map()));
@@ -123,6 +133,15 @@ const EMPTY_PARAMS_HASH = hash64('{}');
 
 function isEmpty(params: CacheParams): boolean {
   for (const name in params) if (params[name] !== undefined) return false;
+  return true;
+}
+
+/** Whether every member is a primitive: a frozen object of them is immutable all the way down. */
+function isFlat(params: CacheParams): boolean {
+  for (const name in params) {
+    const value = params[name];
+    if (typeof value === 'object' && value !== null) return false;
+  }
   return true;
 }
 

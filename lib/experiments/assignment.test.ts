@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { assignmentPoint, assignVariant, murmur3 } from './assignment.js';
+import fc from 'fast-check';
+import { assignmentPoint, assignVariant, murmur3, murmur3Text } from './assignment.js';
 import { sampleRatioMismatch } from './statistics/index.js';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -20,6 +21,14 @@ describe('murmur3', () => {
     ['The quick brown fox jumps over the lazy dog', 0, 0x2e4ff723],
   ])('hashes %j with seed %i like the reference', (text, seed, expected) => {
     expect(murmur3(utf8(text), seed)).toBe(expected);
+    expect(murmur3Text(text, seed)).toBe(expected);
+  });
+
+  it('hashes any string from its characters as it hashes its UTF-8 bytes', () => {
+    for (const text of ['user-1', 'ü', 'naïve:subject', '日本語', '😀 emoji', 'a\u0080b', 'x'.repeat(257)]) {
+      expect(murmur3Text(text, 7)).toBe(murmur3(utf8(text), 7));
+    }
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 80 }), fc.nat(), (text, seed) => murmur3Text(text, seed) === murmur3(utf8(text), seed)));
   });
 });
 

@@ -15,34 +15,23 @@
 
 const encoder = new TextEncoder();
 
-/** MurmurHash3_x86_32 of `bytes` with `seed`, as an unsigned 32-bit integer. */
-export function murmur3(bytes: Uint8Array, seed = 0): number {
-  const c1 = 0xcc9e2d51;
-  const c2 = 0x1b873593;
-  let h = seed >>> 0;
-  const blocks = bytes.length & ~3;
-  for (let i = 0; i < blocks; i += 4) {
-    let k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
-    k = Math.imul(k, c1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, c2);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  // The 1 to 3 bytes after the last whole block, little-endian.
-  const tail = bytes.length & 3;
-  if (tail > 0) {
-    let k = 0;
-    if (tail === 3) k ^= bytes[blocks + 2]! << 16;
-    if (tail >= 2) k ^= bytes[blocks + 1]! << 8;
-    k ^= bytes[blocks]!;
-    k = Math.imul(k, c1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, c2);
-    h ^= k;
-  }
-  h ^= bytes.length;
+/** One 4-byte block or the tail, scrambled (MurmurHash3's k1 mixing). */
+function scramble(k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  return Math.imul(k, 0x1b873593);
+}
+
+/** Folds one scrambled block into the state. */
+function mixBlock(h: number, k: number): number {
+  h ^= scramble(k);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** The final avalanche over the state and the input length in bytes. */
+function finalize(h: number, length: number): number {
+  h ^= length;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -51,9 +40,50 @@ export function murmur3(bytes: Uint8Array, seed = 0): number {
   return h >>> 0;
 }
 
+/** MurmurHash3_x86_32 of `bytes` with `seed`, as an unsigned 32-bit integer. */
+export function murmur3(bytes: Uint8Array, seed = 0): number {
+  let h = seed >>> 0;
+  const blocks = bytes.length & ~3;
+  for (let i = 0; i < blocks; i += 4) h = mixBlock(h, bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
+  // The 1 to 3 bytes after the last whole block, little-endian.
+  const tail = bytes.length & 3;
+  if (tail > 0) {
+    let k = 0;
+    if (tail === 3) k ^= bytes[blocks + 2]! << 16;
+    if (tail >= 2) k ^= bytes[blocks + 1]! << 8;
+    k ^= bytes[blocks]!;
+    h ^= scramble(k);
+  }
+  return finalize(h, bytes.length);
+}
+
+/**
+ * `murmur3(UTF-8 of text)`, reading an ASCII string's characters directly (in
+ * ASCII each character is its one UTF-8 byte), so the usual subject id costs
+ * no encoding and no allocation; any other string is encoded first.
+ */
+export function murmur3Text(text: string, seed = 0): number {
+  const length = text.length;
+  for (let i = 0; i < length; i++) if (text.charCodeAt(i) > 0x7f) return murmur3(encoder.encode(text), seed);
+  let h = seed >>> 0;
+  const blocks = length & ~3;
+  for (let i = 0; i < blocks; i += 4) {
+    h = mixBlock(h, text.charCodeAt(i) | (text.charCodeAt(i + 1) << 8) | (text.charCodeAt(i + 2) << 16) | (text.charCodeAt(i + 3) << 24));
+  }
+  const tail = length & 3;
+  if (tail > 0) {
+    let k = 0;
+    if (tail === 3) k ^= text.charCodeAt(blocks + 2) << 16;
+    if (tail >= 2) k ^= text.charCodeAt(blocks + 1) << 8;
+    k ^= text.charCodeAt(blocks);
+    h ^= scramble(k);
+  }
+  return finalize(h, length);
+}
+
 /** The subject's point in [0, 1) for an experiment's salt. */
 export function assignmentPoint(salt: string, subject: string): number {
-  return murmur3(encoder.encode(`${salt}:${subject}`)) / 4294967296;
+  return murmur3Text(`${salt}:${subject}`) / 4294967296;
 }
 
 /** What assignment needs of a variant. */

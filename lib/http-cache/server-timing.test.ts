@@ -21,10 +21,35 @@ describe('serverTiming', () => {
   });
 
   it('leaves out durations that are negative or not finite', () => {
-    expect(serverTiming([{ name: 'a', durMs: -1 }, { name: 'b', durMs: NaN }])).toBe('a, b');
+    expect(
+      serverTiming([
+        { name: 'a', durMs: -1 },
+        { name: 'b', durMs: NaN },
+      ]),
+    ).toBe('a, b');
   });
 
   it('returns an empty string for no metrics', () => {
     expect(serverTiming([])).toBe('');
+  });
+});
+
+describe('serverTiming, called again', () => {
+  it('answers the same for the same metrics, and tells an empty description from none', () => {
+    const metrics = [
+      { name: 'auth', durMs: 0.31 },
+      { name: 'cache', desc: 'HIT-L1', durMs: 0 },
+      { name: 'db query', durMs: 2 },
+    ];
+    const first = serverTiming(metrics);
+    expect(serverTiming(metrics)).toBe(first);
+    expect(serverTiming([{ name: 'cache', desc: 'MISS', durMs: 1 }])).toBe('cache;desc="MISS";dur=1');
+    expect(serverTiming([{ name: 'e', desc: '' }])).toBe('e;desc=""');
+    expect(serverTiming([{ name: 'e' }])).toBe('e');
+  });
+
+  it('keeps answering correctly past the number of descriptions it remembers', () => {
+    for (let i = 0; i < 600; i++) expect(serverTiming([{ name: 'cache', desc: `d${i}`, durMs: i }])).toBe(`cache;desc="d${i}";dur=${i}`);
+    expect(serverTiming([{ name: ' ;' }, { name: 'db', durMs: 1.25 }])).toBe('db;dur=1.3');
   });
 });

@@ -29,6 +29,32 @@ function quoted(desc: string): string {
   return `"${printable.replace(/["\\]/g, (ch) => `\\${ch}`)}"`;
 }
 
+/** Most (name, desc) pairs whose header part is remembered; past it the memo starts over (it only saves work). */
+const MAX_PARTS = 256;
+/** The memo's key for a metric without a description (an empty description is a description). */
+const NO_DESC = Symbol('no desc');
+/** name -> desc -> the part before `;dur=`, or null when the name is unusable. */
+const parts = new Map<string, Map<string | symbol, string | null>>();
+let partCount = 0;
+
+/** `name;desc="…"` of one metric, or null when its name has no usable character: built once per (name, desc). */
+function partOf(metricName: string, desc: string | undefined): string | null {
+  let byDesc = parts.get(metricName);
+  let part = byDesc?.get(desc ?? NO_DESC);
+  if (part !== undefined) return part;
+  const name = TOKEN.test(metricName) ? metricName : metricName.replace(TOKEN_CHAR, '_').slice(0, 64);
+  part = name === '' || (name.charCodeAt(0) === 95 && /^_+$/.test(name)) ? null : desc === undefined ? name : `${name};desc=${quoted(desc)}`;
+  if (partCount >= MAX_PARTS) {
+    parts.clear();
+    partCount = 0;
+    byDesc = undefined;
+  }
+  if (byDesc === undefined) parts.set(metricName, (byDesc = new Map()));
+  byDesc.set(desc ?? NO_DESC, part);
+  partCount += 1;
+  return part;
+}
+
 /**
  * The `Server-Timing` value for `metrics`, in order. Durations keep one
  * decimal. Metrics whose name has no usable character are dropped; returns an
@@ -40,10 +66,8 @@ function quoted(desc: string): string {
 export function serverTiming(metrics: readonly ServerTimingMetric[]): string {
   let out = '';
   for (const metric of metrics) {
-    const name = TOKEN.test(metric.name) ? metric.name : metric.name.replace(TOKEN_CHAR, '_').slice(0, 64);
-    if (name === '' || (name.charCodeAt(0) === 95 && /^_+$/.test(name))) continue;
-    let part = name;
-    if (metric.desc !== undefined) part += `;desc=${quoted(metric.desc)}`;
+    let part = partOf(metric.name, metric.desc);
+    if (part === null) continue;
     if (metric.durMs !== undefined && Number.isFinite(metric.durMs) && metric.durMs >= 0) {
       part += `;dur=${Math.round(metric.durMs * 10) / 10}`;
     }

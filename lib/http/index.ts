@@ -1,6 +1,6 @@
 export { readJsonBody, readOptionalJsonBody, readBodyBytes, parseJsonBody, concatBytes, jsonDepth, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_JSON_DEPTH, type JsonBodyOptions } from './body.js';
 export { appendVary, corsHeaders, requestIdFrom, NO_STORE, PRIVATE_NO_CACHE, SECURITY_HEADERS } from './headers.js';
-export { parseBody, parseOptionalBody, parseParams, parseQuery } from './input.js';
+export { inputParser, parseBody, parseOptionalBody, parseParams, parseQuery, type InputParserOptions, type ParsedInput } from './input.js';
 export { json, respond } from './respond.js';
 export {
   defineRoute,

@@ -58,3 +58,54 @@ export async function parseOptionalBody<S extends z.ZodType>(
 export function parseParams<S extends z.ZodType>(c: RouteContext, schema: S): z.output<S> {
   return validate(schema, c.req.param(), 'path');
 }
+
+/** A request's validated path parameters and query, shared by every request to the same URL: never mutate them. */
+export interface ParsedInput<P, Q> {
+  readonly params: Readonly<P>;
+  readonly query: Readonly<Q>;
+}
+
+/** Options of {@link inputParser}. */
+export interface InputParserOptions {
+  /** URLs whose validated input is kept at most; past it the oldest goes first. @default 1024 */
+  maxEntries?: number;
+  /** Longer URLs are validated on every request and never kept (they are client input). @default 512 */
+  maxUrlLength?: number;
+}
+
+/**
+ * `parseParams` then `parseQuery` of one route, for a hot path: the schemas
+ * are pure functions of the URL, so a URL validated once keeps its (frozen)
+ * answer, and a request to it runs no zod, no URL parse and no parameter
+ * decoding. Invalid input is never kept: it is validated, and refused with
+ * the same 422, every time. A `projectId` in the query is still checked
+ * against the key's project on every request (it depends on the key, not on
+ * the URL). Bounded by `maxEntries` and `maxUrlLength`.
+ * @example
+ * const input = inputParser(PromptParams, GetPromptQuery);
+ * GET: (c) => { const { params, query } = input(c); ... }
+ */
+export function inputParser<P extends z.ZodType, Q extends z.ZodType>(
+  paramsSchema: P,
+  querySchema: Q,
+  options: InputParserOptions = {},
+): (c: RouteContext) => ParsedInput<z.output<P>, z.output<Q>> {
+  const maxEntries = options.maxEntries ?? 1024;
+  const maxUrlLength = options.maxUrlLength ?? 512;
+  const byUrl = new Map<string, ParsedInput<z.output<P>, z.output<Q>>>();
+  return (c) => {
+    const url = c.req.url;
+    let input = byUrl.get(url);
+    if (input === undefined) {
+      const params = Object.freeze(validate(paramsSchema, c.req.param(), 'path'));
+      const query = Object.freeze(validate(querySchema, queryObject(url), 'query'));
+      input = Object.freeze({ params, query });
+      if (url.length <= maxUrlLength) {
+        if (byUrl.size >= maxEntries) byUrl.delete(byUrl.keys().next().value!);
+        byUrl.set(url, input);
+      }
+    }
+    assertOwnProject(c, input.query);
+    return input;
+  };
+}

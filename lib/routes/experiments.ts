@@ -1,7 +1,18 @@
 import type { ExperimentRow, Json } from '../db/types.js';
 import { conflict, HttpError, notFound } from '../errors.js';
 import { assignVariant, experimentResults, type ExperimentMetric, type VariantSums } from '../experiments/index.js';
-import { defineRoute, json, parseBody, parseParams, parseQuery, respond, PRIVATE_NO_CACHE, type MaybePromise, type RouteContext } from '../http/index.js';
+import {
+  defineRoute,
+  inputParser,
+  json,
+  parseBody,
+  parseParams,
+  parseQuery,
+  respond,
+  PRIVATE_NO_CACHE,
+  type MaybePromise,
+  type RouteContext,
+} from '../http/index.js';
 import {
   AssignmentQuery,
   CreateExperimentBody,
@@ -113,8 +124,10 @@ async function loadExperiment(c: RouteContext, key: string): Promise<ExperimentV
  * synchronously from L1 when it is there (the assignment hot path), else
  * through the tiered cache.
  */
-export function cachedExperiment(c: RouteContext, key: string): MaybePromise<ExperimentView> {
-  return readCached(c, 'experiments', { key }, () => loadExperiment(c, key));
+export function cachedExperiment(c: RouteContext, key: string | Readonly<{ key: string }>): MaybePromise<ExperimentView> {
+  // A frozen `{ key }` (a route's kept input) finds its cache key without hashing it (lib/cache/key.ts).
+  const params = typeof key === 'string' ? { key } : key;
+  return readCached(c, 'experiments', params, () => loadExperiment(c, params.key));
 }
 
 /** GET|POST /api/iris/experiments */
@@ -245,6 +258,9 @@ function assignmentResponse(c: RouteContext, experiment: ExperimentView, subject
   return respond(c, head + JSON.stringify(subject) + tails.get(name)!, 200);
 }
 
+/** The assignment's validated key and subject, kept by URL (lib/http/input.ts): a subject that asks again runs no zod. */
+const assignmentInput = inputParser(ExperimentParams, AssignmentQuery);
+
 /**
  * GET /api/iris/experiments/{key}/assignment?subject=: the subject's variant,
  * the same on every instance (a hash of the experiment's salt and the subject),
@@ -255,9 +271,9 @@ export const experimentAssignmentRoute = defineRoute({
   access: 'project',
   methods: {
     GET: (c) => {
-      const { key } = parseParams(c, ExperimentParams);
-      const { subject } = parseQuery(c, AssignmentQuery);
-      const experiment = cachedExperiment(c, key);
+      const { params, query } = assignmentInput(c);
+      const { subject } = query;
+      const experiment = cachedExperiment(c, params);
       if (experiment instanceof Promise) return experiment.then((e) => assignmentResponse(c, e, subject));
       return assignmentResponse(c, experiment, subject);
     },

@@ -1,6 +1,6 @@
 import type { PromptOutcomeRow, PromptVersionRow } from '../db/types.js';
 import { conflict, HttpError, notFound } from '../errors.js';
-import { defineRoute, json, parseBody, parseParams, parseQuery, type MaybePromise, type RouteContext } from '../http/index.js';
+import { defineRoute, inputParser, json, parseBody, parseParams, parseQuery, type MaybePromise, type RouteContext } from '../http/index.js';
 import { bodyVariables, DEFAULT_LABEL, renderMessages, renderTemplate, runTag, type PromptMessage } from '../prompts/index.js';
 import {
   CreatePromptBody,
@@ -172,15 +172,26 @@ export const promptsRoute = defineRoute({
   },
 });
 
+/** The prompt fetch's validated name and selector, kept by URL (lib/http/input.ts). */
+const promptInput = inputParser(PromptParams, GetPromptQuery);
+/**
+ * The cache-key parameters of each kept input, frozen and built once, so the
+ * cache key of a repeated fetch is found rather than hashed (lib/cache/key.ts).
+ */
+const promptKeyParams = new WeakMap<object, Readonly<ReturnType<typeof versionKeyParams>>>();
+
 /** GET /api/iris/prompts/{name}?label=&version=: one version, production by default. The hot path agents call. */
 export const promptRoute = defineRoute({
   path: '/api/iris/prompts/:name',
   access: 'project',
   methods: {
     GET: (c) => {
-      const { name } = parseParams(c, PromptParams);
-      const query = parseQuery(c, GetPromptQuery);
-      return respondCached(c, 'prompts', versionKeyParams(name, query), () => loadVersion(c, name, query));
+      const input = promptInput(c);
+      const { name } = input.params;
+      const { query } = input;
+      let params = promptKeyParams.get(input);
+      if (params === undefined) promptKeyParams.set(input, (params = Object.freeze(versionKeyParams(name, query))));
+      return respondCached(c, 'prompts', params, () => loadVersion(c, name, query));
     },
   },
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { loadFileRoutes, matchRoute, pathOf, templateFromFile } from './file-routes.js';
+import { createFileRouter, loadFileRoutes, matchRoute, pathOf, segmentCount, templateFromFile, type FileRoute } from './file-routes.js';
 
 describe('templateFromFile', () => {
   it('maps files to URLs the way Vercel routes them', () => {
@@ -22,6 +22,37 @@ describe('the api/ tree', () => {
     expect(matchRoute(routes, '/api/iris/experts')?.path).toBe('/api/iris/experts');
     expect(matchRoute(routes, '/api/iris/experts/planner/usage')?.path).toBe('/api/iris/experts/:expertId/usage');
     expect(matchRoute(routes, '/api/iris/nope')).toBeUndefined();
+  });
+});
+
+describe('createFileRouter', () => {
+  it('picks for every path the route a search of all routes in order picks', async () => {
+    const loaded = await loadFileRoutes(fileURLToPath(new URL('../../api', import.meta.url)));
+    // Each route answers with its own template, so the test sees which one was chosen.
+    const routes: FileRoute[] = loaded.map((r) => ({ ...r, route: { ...r.route, fetch: () => new Response(r.path) } }));
+    const router = createFileRouter(routes);
+    const paths = new Set<string>(['/', '/api', '/api/iris', '/api/iris/nope', '/api/iris/prompts//', '/api/iris/prompts/a//b']);
+    for (const r of routes) {
+      for (const value of ['x', 'support-triage', 'a.b']) {
+        const path = r.path.replace(/:[A-Za-z]\w*/g, value);
+        for (const p of [path, `${path}/`, `${path}/extra`, `${path}//`, path.replace(/\/[^/]+$/, '')]) paths.add(p);
+      }
+    }
+    for (const path of paths) {
+      const expected = matchRoute(routes, path)?.path ?? null;
+      const response = await router(new Request(`http://h${path}?q=1`));
+      expect([path, response.status === 404 ? null : await response.text()]).toEqual([path, expected]);
+    }
+  });
+});
+
+describe('segmentCount', () => {
+  it('counts segments, a trailing slash not counting as one', () => {
+    expect(segmentCount('/')).toBe(1);
+    expect(segmentCount('/a')).toBe(1);
+    expect(segmentCount('/a/')).toBe(1);
+    expect(segmentCount('/a/:b/c')).toBe(3);
+    expect(segmentCount('/a/x/c/')).toBe(3);
   });
 });
 

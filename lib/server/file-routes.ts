@@ -70,17 +70,33 @@ export function matchRoute(routes: readonly FileRoute[], pathname: string): File
 export function createFileRouter(routes: readonly FileRoute[], bindings?: RouteBindings) {
   // Static paths (with and without a trailing slash) by exact lookup; the patterns only for the rest.
   const exact = new Map<string, FileRoute>();
+  // Dynamic routes by their number of segments, in matching order: a `:param` is one non-empty segment, so a
+  // template can only match a path with as many segments, and only its patterns are tried.
+  const bySegments = new Map<number, FileRoute[]>();
   for (const route of routes) {
-    if (route.dynamic) continue;
+    if (route.dynamic) {
+      const n = segmentCount(route.path);
+      let group = bySegments.get(n);
+      if (group === undefined) bySegments.set(n, (group = []));
+      group.push(route);
+      continue;
+    }
     exact.set(route.path, route);
     exact.set(`${route.path}/`, route);
   }
   return (request: Request): Response | Promise<Response> => {
     const pathname = pathOf(request.url);
-    const match = exact.get(pathname) ?? matchRoute(routes, pathname);
+    const match = exact.get(pathname) ?? matchRoute(bySegments.get(segmentCount(pathname)) ?? [], pathname);
     if (!match) return notFoundResponse(request);
     return match.route.fetch(request, bindings);
   };
+}
+
+/** Segments of a path, a trailing slash not counting as one (templates allow it): `/a/:b/c` and `/a/x/c/` have 3. */
+export function segmentCount(path: string): number {
+  let n = 0;
+  for (let i = 0; i < path.length; i++) if (path.charCodeAt(i) === 47) n++;
+  return path.length > 1 && path.charCodeAt(path.length - 1) === 47 ? n - 1 : n;
 }
 
 /** The path of an absolute URL (`http://host/a/b?x` -> `/a/b`) without a full URL parse. */
