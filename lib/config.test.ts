@@ -79,6 +79,43 @@ describe('loadConfig: IRIS_ENCRYPTION_KEY', () => {
   });
 });
 
+describe('loadConfig: IRIS_ENCRYPTION_KEY_PREVIOUS', () => {
+  const keyOf = (seed: number) => new Uint8Array(32).map((_, i) => (i * 7 + seed) % 256);
+  const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+  const current = b64(keyOf(0));
+  const messageOf = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+    } catch (e) {
+      return e instanceof ConfigError ? e.message : 'not a ConfigError';
+    }
+    return 'accepted';
+  };
+
+  it('reads comma-separated keys in order, spaces allowed, and is empty when unset', () => {
+    expect(loadConfig({ IRIS_ENCRYPTION_KEY: current }).previousEncryptionKeys).toEqual([]);
+    const config = loadConfig({ IRIS_ENCRYPTION_KEY: current, IRIS_ENCRYPTION_KEY_PREVIOUS: `${b64(keyOf(1))}, ${b64(keyOf(2))}` });
+    expect(config.previousEncryptionKeys).toEqual([keyOf(1), keyOf(2)]);
+  });
+
+  it('refuses, by position and never by value: a key that is not 32 bytes of base64, an empty entry, more than 8, or no current key', () => {
+    const bad = btoa('sixteen bytes!!!');
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ IRIS_ENCRYPTION_KEY: current, IRIS_ENCRYPTION_KEY_PREVIOUS: `${b64(keyOf(1))},${bad}` }, /IRIS_ENCRYPTION_KEY_PREVIOUS: key 2 must be 32 bytes in base64; got 16 bytes/],
+      [{ IRIS_ENCRYPTION_KEY: current, IRIS_ENCRYPTION_KEY_PREVIOUS: `${b64(keyOf(1))},` }, /key 2 must be 32 bytes in base64; got nothing/],
+      [{ IRIS_ENCRYPTION_KEY: current, IRIS_ENCRYPTION_KEY_PREVIOUS: 'not base64 at all!' }, /key 1 must be 32 bytes in base64; got text that is not base64/],
+      [{ IRIS_ENCRYPTION_KEY: current, IRIS_ENCRYPTION_KEY_PREVIOUS: Array.from({ length: 9 }, (_, i) => b64(keyOf(i + 1))).join(',') }, /holds 9 keys; at most 8/],
+      [{ IRIS_ENCRYPTION_KEY_PREVIOUS: b64(keyOf(1)) }, /IRIS_ENCRYPTION_KEY_PREVIOUS is set without IRIS_ENCRYPTION_KEY/],
+    ];
+    for (const [env, expected] of cases) {
+      const message = messageOf(env);
+      expect(message, JSON.stringify(Object.keys(env))).toMatch(expected);
+      for (const value of (env.IRIS_ENCRYPTION_KEY_PREVIOUS ?? '').split(',')) if (value.length > 8) expect(message).not.toContain(value.trim());
+      expect(message).not.toContain(current);
+    }
+  });
+});
+
 describe('loadConfig: behind a transaction-mode pooler', () => {
   const SUPAVISOR = 'postgres://postgres.abcd:pw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres';
 

@@ -58,6 +58,12 @@ export interface Config {
    * `webhooks_not_configured` and nothing is delivered. Never logged.
    */
   encryptionKey: Uint8Array<ArrayBuffer> | null;
+  /**
+   * Keys that encrypted secrets before `encryptionKey` (`IRIS_ENCRYPTION_KEY_PREVIOUS`:
+   * comma-separated base64, at most 8): secrets they sealed still open, and are
+   * sealed again under the current key when next read. Never used to encrypt; never logged.
+   */
+  previousEncryptionKeys: Uint8Array<ArrayBuffer>[];
   /** Origins allowed by CORS; empty means no CORS headers at all. */
   corsOrigins: string[];
   /** True on Vercel production deployments or with NODE_ENV=production. */
@@ -147,6 +153,7 @@ const EnvSchema = z.object({
     message: 'CRON_SECRET may hold only letters, digits and - . _ ~ + / (it travels as a Bearer token)',
   }),
   IRIS_ENCRYPTION_KEY: optionalString,
+  IRIS_ENCRYPTION_KEY_PREVIOUS: optionalString,
   IRIS_CORS_ORIGINS: optionalString,
   NODE_ENV: optionalString,
   VERCEL_ENV: optionalString,
@@ -158,6 +165,9 @@ const EnvSchema = z.object({
     .pipe(z.number().int().min(1).max(10_000_000).optional()),
   IRIS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
 });
+
+/** Previous encryption keys kept at most (IRIS_ENCRYPTION_KEY_PREVIOUS): enough for overlapping rotations, few enough to try. */
+const MAX_PREVIOUS_ENCRYPTION_KEYS = 8;
 
 export const VERSION = '0.1.0';
 
@@ -253,6 +263,26 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
 
+  const previousEncryptionKeys: Uint8Array<ArrayBuffer>[] = [];
+  if (e.IRIS_ENCRYPTION_KEY_PREVIOUS !== undefined) {
+    const values = e.IRIS_ENCRYPTION_KEY_PREVIOUS.split(',').map((v) => v.trim());
+    if (e.IRIS_ENCRYPTION_KEY === undefined) {
+      problems.push('IRIS_ENCRYPTION_KEY_PREVIOUS is set without IRIS_ENCRYPTION_KEY: set the new key there and keep the old ones here');
+    } else if (values.length > MAX_PREVIOUS_ENCRYPTION_KEYS) {
+      problems.push(`IRIS_ENCRYPTION_KEY_PREVIOUS holds ${values.length} keys; at most ${MAX_PREVIOUS_ENCRYPTION_KEYS} (drop the ones no secret is sealed under any more)`);
+    } else {
+      values.forEach((value, i) => {
+        // By position, never the value.
+        const bytes = decodeBase64(value);
+        if (bytes?.length === ENCRYPTION_KEY_BYTES) previousEncryptionKeys.push(bytes);
+        else {
+          const got = value === '' ? 'nothing' : bytes ? `${bytes.length} bytes` : 'text that is not base64';
+          problems.push(`IRIS_ENCRYPTION_KEY_PREVIOUS: key ${i + 1} must be ${ENCRYPTION_KEY_BYTES} bytes in base64; got ${got}`);
+        }
+      });
+    }
+  }
+
   const production = e.VERCEL_ENV === 'production' || (e.VERCEL_ENV === undefined && e.NODE_ENV === 'production');
   const { tracing, problems: tracingProblems } = tracingFromEnv(env);
   problems.push(...tracingProblems);
@@ -267,6 +297,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsToken: e.IRIS_METRICS_TOKEN ?? null,
     cronSecret: e.CRON_SECRET ?? null,
     encryptionKey,
+    previousEncryptionKeys,
     corsOrigins,
     production,
     instance: [e.VERCEL_REGION, e.VERCEL_DEPLOYMENT_ID ?? e.HOSTNAME].filter(Boolean).join('/') || 'local',

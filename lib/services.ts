@@ -174,6 +174,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   const webhooks = createWebhooks({
     db,
     encryptionKey: config.encryptionKey,
+    previousEncryptionKeys: config.previousEncryptionKeys,
     // Loopback receivers only on the local server or `npm run dev`, and never in production.
     allowLoopback: (options.loopbackWebhooks ?? local) && !config.production,
     now,

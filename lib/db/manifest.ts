@@ -17,6 +17,7 @@ export const EXPECTED_MIGRATIONS: readonly string[] = Object.freeze([
   '0008_pricing.sql',
   '0009_budgets.sql',
   '0010_prompts.sql',
+  '0011_secret_rotation.sql',
 ]);
 
 /** The migration that adds `iris_applied_migrations`, which the health check calls. */

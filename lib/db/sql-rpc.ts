@@ -58,6 +58,7 @@ const RPC_NAMES: Record<RpcName, true> = {
   list_webhook_deliveries: true,
   claim_webhook_deliveries: true,
   record_webhook_attempt: true,
+  reseal_webhook_secret: true,
   webhook_backlog: true,
   delete_expired_webhook_events: true,
   iris_applied_migrations: true,

@@ -583,6 +583,14 @@ export interface RpcMap {
   /** Leases up to p_limit due deliveries (FOR UPDATE SKIP LOCKED); each row's `attempt` fences its outcome. */
   claim_webhook_deliveries: { args: { p_now: Timestamp; p_limit: number; p_lease_seconds: number }; row: ClaimedDeliveryRow };
   /** Zero rows when `p_attempt` is no longer the delivery's current attempt. */
+  /**
+   * Stores the endpoint's secret sealed again under the current key, only if the stored value is still
+   * `p_sealed_before` (compare-and-set); `resealed` false when it was not (or the endpoint is another project's).
+   */
+  reseal_webhook_secret: {
+    args: { p_project_id: Uuid; p_endpoint_id: Uuid; p_sealed_before: string; p_sealed_after: string };
+    row: { resealed: boolean };
+  };
   record_webhook_attempt: {
     args: {
       p_delivery_id: Uuid;

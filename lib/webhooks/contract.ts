@@ -366,6 +366,45 @@ export function runWebhookOutboxContract(name: string, makeDb: () => Promise<Db>
         expect(new Set(mine.map((r) => r.body)).size).toBe(1);
       });
 
+      it('delivers with a secret sealed under a previous IRIS_ENCRYPTION_KEY and seals it again under the current one, compare-and-set', async () => {
+        const projectId = await newProject();
+        const [oldKey, newKey] = [crypto.getRandomValues(new Uint8Array(32)), crypto.getRandomValues(new Uint8Array(32))];
+        const id = crypto.randomUUID();
+        const secret = generateSecret();
+        const sealedBefore = await createSecretBox(oldKey).seal(secret, secretContext(projectId, id));
+        await suite.db.rpc('create_webhook_endpoint', {
+          p_project_id: projectId, p_id: id, p_url: URL, p_description: null, p_event_types: [TYPE], p_secret_ciphertext: sealedBefore,
+        });
+        made.push({ projectId, id });
+        const clock = Date.now() + 60 * S;
+        const transport = scriptedTransport(() => ok);
+        const drain = (secretBox: ReturnType<typeof createSecretBox>) =>
+          createDeliverer({
+            db: suite.db, box: secretBox, guard, transport: async () => transport, policy: DEFAULT_RETRY_POLICY,
+            now: () => clock, random: () => 0.5, observer: silent, log: createLogger({ level: 'silent' }), userAgent: 'Iris-Webhooks/test',
+          }).drain(10_000);
+        // The operator's step: the new key current, the old one previous.
+        const [first] = await enqueue(projectId, 'rotation-1');
+        await drain(createSecretBox(newKey, { previous: [oldKey] }));
+        expect(await log(projectId, id)).toMatchObject([{ status: 'succeeded' }]);
+        // Only the current key from here on: the secret opens, because it was sealed again.
+        const [second] = await enqueue(projectId, 'rotation-2');
+        await drain(createSecretBox(newKey));
+        expect((await log(projectId, id)).map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+        const verifier = new Webhook(secret);
+        for (const event of [first!, second!]) {
+          const request = transport.sent.find((r) => r.headers['webhook-id'] === event.event_id)!;
+          expect(verifier.verify(request.body, request.headers)).toMatchObject({ type: TYPE });
+        }
+        // Compare-and-set: the old value is no longer stored, and another project cannot touch the endpoint.
+        const args = { p_project_id: projectId, p_endpoint_id: id, p_sealed_before: sealedBefore, p_sealed_after: sealedBefore };
+        expect(await suite.db.rpc('reseal_webhook_secret', args)).toEqual([{ resealed: false }]);
+        expect(await suite.db.rpc('reseal_webhook_secret', { ...args, p_project_id: await newProject() })).toEqual([{ resealed: false }]);
+        const [third] = await enqueue(projectId, 'rotation-3');
+        await drain(createSecretBox(newKey));
+        expect(transport.sent.some((r) => r.headers['webhook-id'] === third!.event_id)).toBe(true);
+      });
+
       it('gives up when the schedule ends, disables the endpoint on 410 Gone, and refuses a URL that now resolves to a private address', async () => {
         const projectId = await newProject();
         const [e1, e2] = [await endpoint(projectId), await endpoint(projectId)];

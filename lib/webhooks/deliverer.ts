@@ -112,12 +112,37 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
   if (leaseMs <= timeoutMs) throw new RangeError('leaseMs must be above timeoutMs: a lease must outlast the request it covers');
   let transport: Promise<WebhookTransport> | null = null;
 
+  /**
+   * Stores a secret that opened under a previous IRIS_ENCRYPTION_KEY sealed
+   * again under the current one (compare-and-set: a concurrent re-seal wins
+   * once). A failure is logged without any value and tried again at the
+   * endpoint's next delivery; the delivery itself goes on either way.
+   */
+  async function reseal(row: ClaimedDeliveryRow, plaintext: string): Promise<void> {
+    try {
+      const after = await box!.seal(plaintext, secretContext(row.project_id, row.endpoint_id));
+      await db.rpc('reseal_webhook_secret', {
+        p_project_id: row.project_id,
+        p_endpoint_id: row.endpoint_id,
+        p_sealed_before: row.secret_ciphertext,
+        p_sealed_after: after,
+      });
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      log.warn('webhook secret not sealed again under the current IRIS_ENCRYPTION_KEY; tried again at its next delivery', {
+        endpoint: row.endpoint_id,
+        ...(typeof code === 'string' ? { code } : {}),
+      });
+    }
+  }
+
   async function attempt(row: ClaimedDeliveryRow, startedMs: number): Promise<Attempted> {
     const opened = await box!.open(row.secret_ciphertext, secretContext(row.project_id, row.endpoint_id));
     if (!opened.ok) {
       const why = opened.reason === 'other_key' ? 'it was encrypted under another IRIS_ENCRYPTION_KEY' : `the stored value is ${opened.reason}`;
       return { outcome: 'unreadable_secret', status: null, error: `not sent: the endpoint's secret cannot be decrypted (${why})`, response: null, retryAfter: null };
     }
+    if (opened.underPreviousKey) await reseal(row, opened.plaintext);
     // Checked again now: the name may resolve elsewhere than when the endpoint was created.
     const verdict = await guard.check(row.url);
     if (!verdict.ok) return { outcome: 'blocked', status: null, error: `not sent: ${verdict.message}`, response: null, retryAfter: null };

@@ -23,8 +23,8 @@ describe('secret box (AES-256-GCM at rest)', () => {
     expect(a).not.toBe(b);
     expect(a).toMatch(/^v1\.[0-9a-f]{8}\.[A-Za-z0-9_-]+$/);
     expect(a).not.toContain('MfKQ9r8');
-    expect(await box.open(a, context)).toEqual({ ok: true, plaintext: secret });
-    expect(await box.open(b, context)).toEqual({ ok: true, plaintext: secret });
+    expect(await box.open(a, context)).toEqual({ ok: true, plaintext: secret, underPreviousKey: false });
+    expect(await box.open(b, context)).toEqual({ ok: true, plaintext: secret, underPreviousKey: false });
   });
 
   it('detects a flipped bit in the IV, the ciphertext or the tag', async () => {
@@ -48,7 +48,41 @@ describe('secret box (AES-256-GCM at rest)', () => {
     }
   });
 
-  it('refuses a key that is not 32 bytes', () => {
+  it('refuses a key that is not 32 bytes, current or previous', () => {
     expect(() => createSecretBox(new Uint8Array(16))).toThrow(TypeError);
+    expect(() => createSecretBox(key(), { previous: [key(), new Uint8Array(31)] })).toThrow(/previous encryption key 2 must be 32 bytes/);
+  });
+});
+
+describe('secret box key rotation (IRIS_ENCRYPTION_KEY_PREVIOUS)', () => {
+  it('opens values sealed under a previous key and says they should be sealed again; seals only under the current key', async () => {
+    const [oldest, old, current] = [key(), key(), key()];
+    const fromOldest = await createSecretBox(oldest).seal(secret, context);
+    const fromOld = await createSecretBox(old).seal(secret, context);
+    const rotated = createSecretBox(current, { previous: [old, oldest] });
+    expect(await rotated.open(fromOldest, context)).toEqual({ ok: true, plaintext: secret, underPreviousKey: true });
+    expect(await rotated.open(fromOld, context)).toEqual({ ok: true, plaintext: secret, underPreviousKey: true });
+    const resealed = await rotated.seal(secret, context);
+    expect(resealed.split('.')[1]).toBe((await createSecretBox(current).seal('x', context)).split('.')[1]);
+    expect(await rotated.open(resealed, context)).toEqual({ ok: true, plaintext: secret, underPreviousKey: false });
+    // Once the previous key is dropped, what it sealed no longer opens; what was sealed again does.
+    const retired = createSecretBox(current);
+    expect(await retired.open(fromOld, context)).toEqual({ ok: false, reason: 'other_key' });
+    expect(await retired.open(resealed, context)).toEqual({ ok: true, plaintext: secret, underPreviousKey: false });
+  });
+
+  it('still authenticates under a previous key: a flipped bit or another context does not open', async () => {
+    const old = key();
+    const sealed = await createSecretBox(old).seal(secret, context);
+    const rotated = createSecretBox(key(), { previous: [old] });
+    expect(await rotated.open(flip(sealed, -1), context)).toEqual({ ok: false, reason: 'tampered' });
+    expect(await rotated.open(sealed, secretContext(crypto.randomUUID(), crypto.randomUUID()))).toEqual({ ok: false, reason: 'tampered' });
+  });
+
+  it('treats the current key listed as previous too, or a previous key listed twice, as one key', async () => {
+    const current = key();
+    const box = createSecretBox(current, { previous: [current, current] });
+    const sealed = await box.seal(secret, context);
+    expect(await box.open(sealed, context)).toEqual({ ok: true, plaintext: secret, underPreviousKey: false });
   });
 });

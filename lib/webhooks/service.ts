@@ -31,6 +31,8 @@ export interface WebhooksOptions {
   db: Db;
   /** IRIS_ENCRYPTION_KEY; null leaves webhooks unavailable (the routes say so, nothing is delivered). */
   encryptionKey: Uint8Array<ArrayBuffer> | null;
+  /** IRIS_ENCRYPTION_KEY_PREVIOUS: secrets sealed under these still open, and are sealed again at their next delivery. @default [] */
+  previousEncryptionKeys?: readonly Uint8Array<ArrayBuffer>[];
   /** Local mode: loopback receivers and http:// to them are allowed (the local server, tests). @default false */
   allowLoopback?: boolean;
   /** Resolves webhook hosts for the SSRF guard. @default the system resolver (node:dns) */
@@ -79,7 +81,7 @@ export interface Webhooks {
 
 export function createWebhooks(options: WebhooksOptions): Webhooks {
   const now = options.now ?? Date.now;
-  const box = options.encryptionKey ? createSecretBox(options.encryptionKey) : null;
+  const box = options.encryptionKey ? createSecretBox(options.encryptionKey, { previous: options.previousEncryptionKeys ?? [] }) : null;
   const allowLoopback = options.allowLoopback ?? false;
   const guard = createUrlGuard({ resolve: options.resolve ?? systemResolver(), allowLoopback });
   const backgroundBudgetMs = options.backgroundBudgetMs ?? 10_000;
