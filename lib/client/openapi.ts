@@ -265,6 +265,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/iris/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give the endpoint a new signing secret, keeping the old one for an overlap
+         * @description The new secret is in this answer only. Until `previousSecretExpiresAt` every delivery carries two signatures in `webhook-signature` (new, then old, space-delimited as Standard Webhooks allows), so a receiver verifies with either secret and can switch at any time. `overlapSeconds` defaults to 86400 (24 h), at most 604800; 0 retires the old secret at once. Rotating again during an overlap retires the oldest secret.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cron/webhooks": {
         parameters: {
             query?: never;
@@ -5617,6 +5637,322 @@ export interface operations {
                         deliveryId: string;
                         /** @constant */
                         status: "pending";
+                    };
+                };
+            };
+            /** @description Malformed JSON, invalid UTF-8, JSON nested deeper than 32 levels, an aborted body, or a malformed Idempotency-Key. */
+            400: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such endpoint in this project (`webhook_not_found`). */
+            404: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The endpoint is disabled (`webhook_disabled`). */
+            409: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The stored answer under this Idempotency-Key held a secret that can no longer be recovered. */
+            410: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is over the size limit (1 MiB), checked before parsing. */
+            413: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body was not sent as application/json. */
+            415: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The input breaks the schema (details lists each issue with its path), or the database refused a value. */
+            422: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first answer is replayed (Idempotent-Replayed: true) for 24 h. 8 to 255 characters of letters, digits and - _ . ~ : + / =, optionally quoted. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional: an empty body, however it is framed, is accepted. */
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    projectId?: string;
+                    /** @default 86400 */
+                    overlapSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint, with its new secret. */
+            200: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        url: string;
+                        description: string | null;
+                        eventTypes: "budget.threshold_crossed"[];
+                        /** Format: date-time */
+                        createdAt: string;
+                        disabledAt: string | null;
+                        disabledReason: string | null;
+                        /** @description The new signing secret, shown in this answer only. */
+                        secret: string;
+                        /** @description Until when deliveries are also signed with the previous secret (null: it was retired at once). */
+                        previousSecretExpiresAt: string | null;
                     };
                 };
             };

@@ -18,6 +18,7 @@ export const EXPECTED_MIGRATIONS: readonly string[] = Object.freeze([
   '0009_budgets.sql',
   '0010_prompts.sql',
   '0011_secret_rotation.sql',
+  '0012_webhook_secret_rotation.sql',
 ]);
 
 /** The migration that adds `iris_applied_migrations`, which the health check calls. */

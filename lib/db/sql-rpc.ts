@@ -59,6 +59,8 @@ const RPC_NAMES: Record<RpcName, true> = {
   claim_webhook_deliveries: true,
   record_webhook_attempt: true,
   reseal_webhook_secret: true,
+  rotate_webhook_secret: true,
+  webhook_previous_secrets: true,
   webhook_backlog: true,
   delete_expired_webhook_events: true,
   iris_applied_migrations: true,
@@ -78,7 +80,7 @@ const RPC_NAMES: Record<RpcName, true> = {
 };
 
 /** jsonb parameters: always sent as JSON text, even when the value is a JSON string or number. */
-const JSON_ARGS = new Set(['p_runs', 'p_settings', 'p_performance', 'p_data', 'p_usage', 'p_args', 'p_payload', 'p_event_types', 'p_prices', 'p_changes', 'p_thresholds', 'p_messages', 'p_variables', 'p_config', 'p_labels', 'p_variants', 'p_guardrail_metrics']);
+const JSON_ARGS = new Set(['p_runs', 'p_settings', 'p_performance', 'p_data', 'p_usage', 'p_args', 'p_payload', 'p_event_types', 'p_prices', 'p_changes', 'p_thresholds', 'p_messages', 'p_variables', 'p_config', 'p_labels', 'p_variants', 'p_guardrail_metrics', 'p_endpoint_ids']);
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const ARG_NAME = /^p_[a-z0-9_]+$/;

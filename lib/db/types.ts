@@ -581,6 +581,16 @@ export interface RpcMap {
     row: WebhookDeliveryRow;
   };
   /** Leases up to p_limit due deliveries (FOR UPDATE SKIP LOCKED); each row's `attempt` fences its outcome. */
+  /**
+   * A new sealed signing secret for the project's enabled endpoint; the old one signs too until
+   * `previous_secret_expires_at` (null with no overlap). Zero rows when the endpoint is not the project's or is disabled.
+   */
+  rotate_webhook_secret: {
+    args: { p_project_id: Uuid; p_id: Uuid; p_secret_ciphertext: string; p_overlap_seconds: number };
+    row: WebhookEndpointRow & { secret_ciphertext: string; previous_secret_expires_at: Timestamp | null };
+  };
+  /** The sealed previous secret of each endpoint whose rotation overlap lasts past `p_now` (or the database's clock); no row for the others. */
+  webhook_previous_secrets: { args: { p_endpoint_ids: Uuid[]; p_now: Timestamp }; row: { endpoint_id: Uuid; previous_secret_ciphertext: string } };
   claim_webhook_deliveries: { args: { p_now: Timestamp; p_limit: number; p_lease_seconds: number }; row: ClaimedDeliveryRow };
   /** Zero rows when `p_attempt` is no longer the delivery's current attempt. */
   /**
@@ -737,6 +747,7 @@ export type IdempotentRpc =
   | 'create_webhook_endpoint'
   | 'disable_webhook_endpoint'
   | 'send_test_webhook'
+  | 'rotate_webhook_secret'
   | 'replace_project_prices'
   | 'create_budget'
   | 'update_budget'

@@ -9,7 +9,7 @@ export { reportsRoute } from './reports.js';
 export { runsRoute } from './runs.js';
 export { hourWindow, performanceStatsRoute, tokenStatsRoute } from './stats.js';
 export { breakdownRoute, timeseriesRoute } from './analytics.js';
-export { webhookDeliveriesRoute, webhookRoute, webhooksCronRoute, webhooksRoute, webhookTestRoute } from './webhooks.js';
+export { webhookDeliveriesRoute, webhookRotateSecretRoute, webhookRoute, webhooksCronRoute, webhooksRoute, webhookTestRoute } from './webhooks.js';
 export { adminProjectPricesRoute, pricesRoute, projectPriceIndex, unknownModelsRoute } from './prices.js';
 export { budgetCheckRoute, budgetRoute, budgetsRoute, evaluateBudgets, projectBudgets } from './budgets.js';
 export { otlpTracesRoute } from './otlp.js';

@@ -1,7 +1,7 @@
 import type { WebhookEndpointRow } from '../db/types.js';
 import { conflict, HttpError, notFound, serviceUnavailable } from '../errors.js';
 import { defineRoute, json, parseBody, parseOptionalBody, parseParams, parseQuery, type RouteContext } from '../http/index.js';
-import { CreateWebhookBody, EmptyBody, ListWebhookDeliveriesQuery, ListWebhooksQuery, WebhookParams } from '../schemas/index.js';
+import { CreateWebhookBody, DEFAULT_SECRET_OVERLAP_S, EmptyBody, ListWebhookDeliveriesQuery, ListWebhooksQuery, RotateWebhookSecretBody, WebhookParams } from '../schemas/index.js';
 import { generateSecret, secretContext, type SecretBox } from '../webhooks/index.js';
 import { runWrite } from './idempotent.js';
 import { authorizeCron } from './lifecycle.js';
@@ -146,6 +146,48 @@ export const webhookTestRoute = defineRoute({
       if (!row) throw conflict('webhook_disabled', `Webhook endpoint ${id} is disabled; create a new one.`);
       if (!replayed) void c.get('services').webhooks.drainSoon();
       return json(c, { eventId: row.event_id, deliveryId: row.delivery_id, status: 'pending' }, 202);
+    },
+  },
+});
+
+/**
+ * POST /api/iris/webhooks/{id}/rotate-secret: a new signing secret, shown in
+ * this answer only. For `overlapSeconds` (default 24 h, at most 7 days; 0
+ * retires the old secret at once) every delivery is signed with both, so a
+ * receiver can switch to the new secret whenever it likes within that time.
+ */
+export const webhookRotateSecretRoute = defineRoute({
+  path: '/api/iris/webhooks/:id/rotate-secret',
+  access: 'project',
+  methods: {
+    POST: async (c) => {
+      const { id } = parseParams(c, WebhookParams);
+      const body = await parseOptionalBody(c, RotateWebhookSecretBody);
+      const box = secretBox(c);
+      const projectId = c.get('project').id;
+      const endpoint = await endpointOr404(c, id);
+      if (endpoint.disabled_at !== null) throw conflict('webhook_disabled', `Webhook endpoint ${id} is disabled (${endpoint.disabled_reason}); create a new one.`);
+      const secret = generateSecret();
+      const {
+        rows: [row],
+      } = await runWrite(c, {
+        rpc: 'rotate_webhook_secret',
+        args: {
+          p_project_id: projectId,
+          p_id: id,
+          p_secret_ciphertext: await box.seal(secret, secretContext(projectId, id)),
+          p_overlap_seconds: body?.overlapSeconds ?? DEFAULT_SECRET_OVERLAP_S,
+        },
+        body,
+      });
+      // Disabled between the check and the write.
+      if (!row) throw conflict('webhook_disabled', `Webhook endpoint ${id} is disabled; create a new one.`);
+      // A replay (Idempotency-Key) answers with the first request's secret, read back from its stored row.
+      const opened = await box.open(row.secret_ciphertext, secretContext(projectId, row.id));
+      if (!opened.ok) {
+        throw new HttpError(410, 'idempotency_replay_unavailable', 'The secret made under this Idempotency-Key can no longer be decrypted (IRIS_ENCRYPTION_KEY changed); rotate again without the key.');
+      }
+      return json(c, { ...present(row, ['secret_ciphertext']), secret: opened.plaintext });
     },
   },
 });

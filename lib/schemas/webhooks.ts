@@ -23,3 +23,14 @@ export const CreateWebhookBody = z.strictObject({
     .refine((types) => new Set(types).size === types.length, { message: 'must not list an event type twice' }),
   description: text(256, 1).optional(),
 });
+
+/** The longest overlap of a signing-secret rotation, in seconds (7 days; rotate_webhook_secret enforces it too). */
+export const MAX_SECRET_OVERLAP_S = 604_800;
+/** The overlap of a rotation that names none, in seconds (24 h). */
+export const DEFAULT_SECRET_OVERLAP_S = 86_400;
+
+/** A signing-secret rotation: how long the old secret keeps signing next to the new one (0 retires it at once). */
+export const RotateWebhookSecretBody = z.strictObject({
+  ...projectIdAssertion,
+  overlapSeconds: z.int().min(0).max(MAX_SECRET_OVERLAP_S).default(DEFAULT_SECRET_OVERLAP_S),
+});

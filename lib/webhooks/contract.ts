@@ -405,6 +405,67 @@ export function runWebhookOutboxContract(name: string, makeDb: () => Promise<Db>
         expect(transport.sent.some((r) => r.headers['webhook-id'] === third!.event_id)).toBe(true);
       });
 
+      it('signs with the new and the old secret during a rotation’s overlap, with the new one only after it, and rotates only the project’s enabled endpoints', async () => {
+        const projectId = await newProject();
+        const e = await endpoint(projectId);
+        const transport = scriptedTransport(() => ok);
+        const drainAt = (clockMs: number) =>
+          createDeliverer({
+            db: suite.db, box, guard, transport: async () => transport, policy: DEFAULT_RETRY_POLICY,
+            now: () => clockMs, random: () => 0.5, observer: silent, log: createLogger({ level: 'silent' }), userAgent: 'Iris-Webhooks/test',
+          }).drain(10_000);
+        const rotate = async (overlapSeconds: number, project = projectId) => {
+          const secret = generateSecret();
+          const rows = await suite.db.rpc('rotate_webhook_secret', {
+            p_project_id: project, p_id: e.id, p_secret_ciphertext: await box.seal(secret, secretContext(projectId, e.id)), p_overlap_seconds: overlapSeconds,
+          });
+          return { secret, rows };
+        };
+        const sentFor = async (dedupeKey: string, clockMs: number) => {
+          const [event] = await enqueue(projectId, dedupeKey);
+          await drainAt(clockMs);
+          return transport.sent.find((r) => r.headers['webhook-id'] === event!.event_id)!;
+        };
+        const signatures = (request: DeliveryRequest) => request.headers['webhook-signature']!.split(' ');
+        // Within the verifier's 5 minutes, and ahead of the database's clock (claims never go by a clock behind it).
+        const soon = Date.now() + 60 * S;
+
+        const first = await rotate(3_600);
+        expect(first.rows).toEqual([expect.objectContaining({ id: e.id, secret_ciphertext: expect.any(String), previous_secret_expires_at: expect.any(String) })]);
+        expect(first.rows[0]).not.toHaveProperty('previous_secret_ciphertext');
+        expect(Date.parse(first.rows[0]!.previous_secret_expires_at!) - Date.now()).toBeGreaterThan(3_500 * S);
+        const during = await sentFor('rotation-overlap', soon);
+        expect(signatures(during)).toHaveLength(2);
+        for (const secret of [first.secret, e.secret]) expect(new Webhook(secret).verify(during.body, during.headers)).toMatchObject({ type: TYPE });
+
+        // Past the overlap the claim no longer hands out the old secret: one signature, the reference's own under the new secret.
+        const later = Date.now() + 2 * 3_600 * S;
+        const after = await sentFor('rotation-after', later);
+        const timestamp = new Date(Number(after.headers['webhook-timestamp']) * 1000);
+        expect(after.headers['webhook-signature']).toBe(new Webhook(first.secret).sign(after.headers['webhook-id']!, timestamp, after.body));
+
+        // Rotating during an overlap keeps only the secret it replaces; an overlap of 0 keeps none.
+        const second = await rotate(3_600);
+        const third = await rotate(3_600);
+        const twice = await sentFor('rotation-twice', soon);
+        expect(signatures(twice)).toHaveLength(2);
+        for (const secret of [third.secret, second.secret]) expect(new Webhook(secret).verify(twice.body, twice.headers)).toMatchObject({ type: TYPE });
+        expect(() => new Webhook(first.secret).verify(twice.body, twice.headers)).toThrow();
+        const fourth = await rotate(0);
+        expect(fourth.rows[0]?.previous_secret_expires_at).toBeNull();
+        const alone = await sentFor('rotation-zero', soon);
+        expect(signatures(alone)).toHaveLength(1);
+        expect(new Webhook(fourth.secret).verify(alone.body, alone.headers)).toMatchObject({ type: TYPE });
+
+        // Another project's key changes nothing; a disabled endpoint is not rotated; the overlap is bounded.
+        expect((await rotate(3_600, await newProject())).rows).toEqual([]);
+        for (const overlap of [-1, 604_801]) await expect(rotate(overlap)).rejects.toBeInstanceOf(DbError);
+        const still = await sentFor('rotation-stranger', soon);
+        expect(new Webhook(fourth.secret).verify(still.body, still.headers)).toMatchObject({ type: TYPE });
+        await suite.db.rpc('disable_webhook_endpoint', { p_project_id: projectId, p_id: e.id, p_reason: 'deleted' });
+        expect((await rotate(3_600)).rows).toEqual([]);
+      });
+
       it('gives up when the schedule ends, disables the endpoint on 410 Gone, and refuses a URL that now resolves to a private address', async () => {
         const projectId = await newProject();
         const [e1, e2] = [await endpoint(projectId), await endpoint(projectId)];

@@ -136,7 +136,31 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     }
   }
 
-  async function attempt(row: ClaimedDeliveryRow, startedMs: number): Promise<Attempted> {
+  /**
+   * The secret a rotation keeps signing with during its overlap (the claim
+   * returns it only then), or none. One that no longer opens (its
+   * IRIS_ENCRYPTION_KEY retired before the overlap ended) is left out: the
+   * delivery is still signed with the current secret, and the log says why
+   * without any value.
+   */
+  async function previousSecret(row: ClaimedDeliveryRow, sealed: string | undefined): Promise<string[]> {
+    // Equal to the current one when a rotation landed between the claim and the lookup: one signature is enough.
+    if (sealed === undefined || sealed === row.secret_ciphertext) return [];
+    const opened = await box!.open(sealed, secretContext(row.project_id, row.endpoint_id));
+    if (opened.ok) return [opened.plaintext];
+    log.warn("webhook signed without the endpoint's previous secret: it cannot be decrypted", { endpoint: row.endpoint_id, reason: opened.reason });
+    return [];
+  }
+
+  /** The sealed previous secrets of the batch's endpoints whose rotation overlap lasts (one query per batch). */
+  async function previousSecrets(rows: ClaimedDeliveryRow[]): Promise<Map<string, string>> {
+    if (rows.length === 0) return new Map();
+    const endpoints = [...new Set(rows.map((row) => row.endpoint_id))];
+    const found = await db.rpc('webhook_previous_secrets', { p_endpoint_ids: endpoints, p_now: iso(now()) });
+    return new Map(found.map((row) => [row.endpoint_id, row.previous_secret_ciphertext]));
+  }
+
+  async function attempt(row: ClaimedDeliveryRow, startedMs: number, previous: string | undefined): Promise<Attempted> {
     const opened = await box!.open(row.secret_ciphertext, secretContext(row.project_id, row.endpoint_id));
     if (!opened.ok) {
       const why = opened.reason === 'other_key' ? 'it was encrypted under another IRIS_ENCRYPTION_KEY' : `the stored value is ${opened.reason}`;
@@ -149,7 +173,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     const body = eventBody(row.event_type, row.event_created_at, row.payload);
     let signed: Record<string, string>;
     try {
-      signed = await webhookHeaders(opened.plaintext, { id: row.event_id, timestampS: Math.floor(startedMs / 1000), body });
+      signed = await webhookHeaders([opened.plaintext, ...(await previousSecret(row, previous))], { id: row.event_id, timestampS: Math.floor(startedMs / 1000), body });
     } catch {
       // Decrypted, but not a whsec_ secret: nothing Iris wrote.
       return { outcome: 'unreadable_secret', status: null, error: "not sent: the endpoint's decrypted secret is not a whsec_ secret", response: null, retryAfter: null };
@@ -159,7 +183,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     return fromResult(await (await transport).send({ url: verdict.url, headers, body, timeoutMs, maxResponseBytes }));
   }
 
-  async function deliver(row: ClaimedDeliveryRow, report: DrainReport): Promise<void> {
+  async function deliver(row: ClaimedDeliveryRow, report: DrainReport, previous: string | undefined): Promise<void> {
     const type = eventTypeLabel(row.event_type);
     const startedMs = now();
     let done: Attempted;
@@ -170,7 +194,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       done = { outcome: 'network_error', status: null, error: 'not sent: the last attempt was interrupted and no attempts are left', response: null, retryAfter: null };
       outcome = 'failed';
     } else {
-      done = await attempt(row, startedMs);
+      done = await attempt(row, startedMs, previous);
       observer.attempt(type, done.outcome);
       if (done.outcome === 'success') {
         outcome = 'succeeded';
@@ -219,8 +243,9 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
           }
           const rows = await db.rpc('claim_webhook_deliveries', { p_now: iso(now()), p_limit: batchSize, p_lease_seconds: Math.ceil(leaseMs / 1000) });
           report.claimed += rows.length;
+          const previous = await previousSecrets(rows);
           // Every attempt of the batch finishes (and is recorded) before a failure is passed on.
-          const settled = await Promise.allSettled(rows.map((row) => deliver(row, report)));
+          const settled = await Promise.allSettled(rows.map((row) => deliver(row, report, previous.get(row.endpoint_id))));
           const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
           if (failure) throw failure.reason;
           if (rows.length < batchSize) break;

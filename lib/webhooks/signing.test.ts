@@ -51,6 +51,21 @@ describe('Standard Webhooks signing', () => {
     expect(() => new Webhook(generateSecret()).verify(body, headers)).toThrow(WebhookVerificationError);
   });
 
+  it('signs with every secret of a rotation, so the verifier accepts the delivery under the old secret and the new one alike', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 11, 1, 12) });
+    const [current, previous, stranger] = [generateSecret(), generateSecret(), generateSecret()];
+    const body = '{"type":"webhook.test","timestamp":"2026-12-01T12:00:00.000Z","data":{}}';
+    const content = { id: 'evt-rotation', timestampS: Math.floor(Date.now() / 1000), body };
+    const headers = await webhookHeaders([current, previous], content);
+    // One signature per secret, current first, space-delimited (the spec's rotation form).
+    expect(headers['webhook-signature']).toBe(`${await sign(current, content)} ${await sign(previous, content)}`);
+    for (const secret of [current, previous]) expect(new Webhook(secret).verify(body, headers)).toEqual(JSON.parse(body));
+    expect(() => new Webhook(stranger).verify(body, headers)).toThrow(WebhookVerificationError);
+    // A single secret in a list signs exactly as the secret alone.
+    expect(await webhookHeaders([current], content)).toEqual(await webhookHeaders(current, content));
+    await expect(webhookHeaders([], content)).rejects.toThrow(TypeError);
+  });
+
   it('makes whsec_ secrets of 32 random bytes, all different', () => {
     const secrets = new Set(Array.from({ length: 100 }, generateSecret));
     expect(secrets.size).toBe(100);

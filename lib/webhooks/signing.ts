@@ -63,15 +63,23 @@ export async function sign(secret: string, content: SignedContent): Promise<stri
 }
 
 /**
- * The three Standard Webhooks headers of one attempt.
+ * The three Standard Webhooks headers of one attempt. With several secrets
+ * (the current one first, then the one a rotation keeps for its overlap),
+ * `webhook-signature` carries one signature per secret, space-delimited, as
+ * the spec allows for rotation: a receiver accepts the delivery when any of
+ * them verifies under the secret it holds.
  * @example
  * await webhookHeaders(secret, { id: event.id, timestampS: Math.floor(Date.now() / 1000), body });
  * // { 'webhook-id': '…', 'webhook-timestamp': '1764587731', 'webhook-signature': 'v1,…' }
+ * @throws TypeError as `sign` does, or for an empty list of secrets
  */
-export async function webhookHeaders(secret: string, content: SignedContent): Promise<Record<string, string>> {
+export async function webhookHeaders(secrets: string | readonly string[], content: SignedContent): Promise<Record<string, string>> {
+  const all = typeof secrets === 'string' ? [secrets] : secrets;
+  if (all.length === 0) throw new TypeError('at least one secret is needed to sign');
+  const signatures = await Promise.all(all.map((secret) => sign(secret, content)));
   return {
     [WEBHOOK_ID_HEADER]: content.id,
     [WEBHOOK_TIMESTAMP_HEADER]: String(content.timestampS),
-    [WEBHOOK_SIGNATURE_HEADER]: await sign(secret, content),
+    [WEBHOOK_SIGNATURE_HEADER]: signatures.join(' '),
   };
 }

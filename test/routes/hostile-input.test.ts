@@ -21,6 +21,7 @@ const REQUESTS = Number(process.env.IRIS_FUZZ_REQUESTS ?? 10_000);
 let app: TestApp;
 let project: TestProject;
 let budgetId = '';
+let webhookId = '';
 
 beforeAll(async () => {
   app = await createTestApp({ env: { CRON_SECRET: 'cron-secret-the-fuzzer-never-sends' } });
@@ -30,6 +31,8 @@ beforeAll(async () => {
   await app.request('/api/iris/experts', { method: 'POST', key: project.key, json: { expertId: 'planner', version: 1, signature: 's' } });
   const budget = await app.request('/api/iris/budgets', { method: 'POST', key: project.key, json: { name: 'fuzzed', period: 'day', amountUsd: 3 } });
   budgetId = ((await budget.json()) as { id: string }).id;
+  const hook = await app.request('/api/iris/webhooks', { method: 'POST', key: project.key, json: { url: 'https://93.184.215.14/hook', eventTypes: ['budget.threshold_crossed'] } });
+  webhookId = ((await hook.json()) as { id: string }).id;
 });
 afterAll(() => app.close());
 
@@ -143,6 +146,14 @@ const WRITES: WriteSpec[] = [
     ],
   },
   {
+    get path() {
+      return `/api/iris/webhooks/${webhookId}/rotate-secret`;
+    },
+    // Its one field is optional: a valid body without it still rotates, so only the field itself is fuzzed.
+    valid: () => ({ overlapSeconds: 60 }),
+    fields: [{ name: 'overlapSeconds', kind: 'int' }],
+  },
+  {
     method: 'PATCH',
     get path() {
       return `/api/iris/budgets/${budgetId}`;
@@ -253,6 +264,9 @@ function enc(value: string): string {
 
 const auth = (key: string) => ({ authorization: `Bearer ${key}` });
 
+/** Fields a valid body may leave out: leaving them out makes no invalid request. */
+const OPTIONAL_FIELDS = new Set(['id', 'confidence', 'costUsd', 'inputTokens', 'cacheReadTokens', 'reasoningTokens', 'overlapSeconds']);
+
 function writeRequest(spec: WriteSpec): fc.Arbitrary<Generated> {
   const key = spec.path.startsWith('/api/admin') ? ADMIN_TOKEN : project.key;
   const json = (label: string, body: unknown, extra: Record<string, string> = {}): Generated => ({
@@ -263,6 +277,7 @@ function writeRequest(spec: WriteSpec): fc.Arbitrary<Generated> {
     label: `${spec.path} ${label}`,
   });
   const field = fc.constantFrom(...spec.fields);
+  const required = spec.fields.filter((f) => !OPTIONAL_FIELDS.has(f.name));
   return fc.oneof(
     // One field of the wrong type or out of range (other fields may hold SQL-looking text).
     fc.tuple(field, fc.constant(null)).chain(([f]) =>
@@ -272,12 +287,16 @@ function writeRequest(spec: WriteSpec): fc.Arbitrary<Generated> {
         return json(`field ${f2.name}=${String(JSON.stringify(bad)).slice(0, 40)}`, body);
       }),
     ),
-    // A required field missing.
-    field.filter((f) => !['id', 'confidence', 'costUsd', 'inputTokens', 'cacheReadTokens', 'reasoningTokens'].includes(f.name)).map((f) => {
-      const body = spec.valid();
-      delete body[f.name];
-      return json(`missing ${f.name}`, body);
-    }),
+    // A required field missing (a spec whose every field is optional has no such request: it draws another invalid field instead).
+    ...(required.length === 0
+      ? []
+      : [
+          fc.constantFrom(...required).map((f) => {
+            const body = spec.valid();
+            delete body[f.name];
+            return json(`missing ${f.name}`, body);
+          }),
+        ]),
     // Unknown and prototype-polluting keys.
     fc.tuple(fc.constantFrom('__proto__', 'constructor', 'prototype', 'isAdmin', 'project_id', "x'; --"), hostileValue).map(([k, v]) => {
       const text = JSON.stringify(spec.valid()).replace(/}$/, `,${JSON.stringify(k)}:${JSON.stringify(v ?? null)}}`);
@@ -450,6 +469,7 @@ const pathRequest = (): fc.Arbitrary<Generated> =>
       '/api/iris/webhooks/:x',
       '/api/iris/webhooks/:x/deliveries',
       '/api/iris/webhooks/:x/test',
+      '/api/iris/webhooks/:x/rotate-secret',
       '/api/iris/budgets/:x',
       '/api/admin/projects/:x/prices',
       '/api/iris/no-such-route/:x',

@@ -83,7 +83,7 @@ async function seed(p: TestProject, tag: 'a' | 'b') {
 
 /** Everything B has, per table, straight from the database. */
 async function footprint(projectId: string) {
-  const [row] = await app.db.query<Record<string, number>>(
+  const [row] = await app.db.query<Record<string, number | string>>(
     `select
        (select count(*) from model_runs where project_id = $1)::int as runs,
        (select coalesce(sum(usage_count), 0) from expert_signatures where project_id = $1)::int as usage,
@@ -92,6 +92,7 @@ async function footprint(projectId: string) {
        (select count(*) from reflexions where project_id = $1)::int as reflexions,
        (select count(*) from api_keys where project_id = $1 and revoked_at is null)::int as keys,
        (select count(*) from webhook_endpoints where project_id = $1 and disabled_at is null)::int as hooks,
+       (select coalesce(md5(string_agg(secret_ciphertext, ',' order by id)), '') from webhook_endpoints where project_id = $1) as hook_secrets,
        (select count(*) from webhook_events where project_id = $1)::int as events,
        (select count(*) from budgets where project_id = $1)::int as budgets,
        (select coalesce(sum(amount_usd), 0) from budgets where project_id = $1)::float8 as budget_amounts,
@@ -219,10 +220,10 @@ describe('tenant isolation', () => {
     }
   });
 
-  it('never lets A read, test or delete B’s webhook endpoint, or page B’s delivery log', async () => {
+  it('never lets A read, test, rotate or delete B’s webhook endpoint, or page B’s delivery log', async () => {
     const before = await footprint(b.id);
     const own = `/api/iris/webhooks/${hooks.a}`;
-    for (const [method, suffix] of [['GET', ''], ['GET', '/deliveries'], ['POST', '/test'], ['DELETE', '']] as const) {
+    for (const [method, suffix] of [['GET', ''], ['GET', '/deliveries'], ['POST', '/test'], ['POST', '/rotate-secret'], ['DELETE', '']] as const) {
       const res = await app.request(`/api/iris/webhooks/${hooks.b}${suffix}`, { method, key: a.key });
       expect(res.status, `${method} ${suffix}`).toBe(404);
       expect(await res.text()).not.toContain('b-secret-hook');

@@ -50,6 +50,26 @@ describe.skipIf(!hasShellTools)("README's webhook examples", () => {
     expect(log.data).toEqual([expect.objectContaining({ status: 'succeeded', attempts: 1, lastStatus: 204 })]);
   });
 
+  it('docs/costs.md: rotates the signing secret with a 24 h overlap', async () => {
+    const port = String(await freePort());
+    const hook = await fetch(`${server.url}/api/iris/webhooks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${project.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: `http://127.0.0.1:${port}/iris`, eventTypes: ['budget.threshold_crossed'] }),
+    });
+    const created = (await hook.json()) as { id: string; secret: string };
+    const out = await promisify(execFile)('bash', ['-c', readmeBlock('/rotate-secret', 'docs/costs.md')], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, IRIS: server.url, IRIS_KEY: project.key, HOOK_ID: created.id },
+      timeout: 30_000,
+    });
+    const rotated = JSON.parse(out.stdout) as { id: string; secret: string; previousSecretExpiresAt: string };
+    expect(rotated).toMatchObject({ id: created.id, secret: expect.stringMatching(/^whsec_/) });
+    expect(rotated.secret).not.toBe(created.secret);
+    expect(Date.parse(rotated.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(86_400_000 - 60_000);
+  });
+
   it('drains what is due with the cron secret', async () => {
     const out = await shell(readmeBlock('$IRIS/api/cron/webhooks'));
     expect(JSON.parse(out), out).toMatchObject({ outcome: 'complete', backlog: { due: 0 } });

@@ -269,6 +269,73 @@ describe('DELETE /api/iris/webhooks/{id}', () => {
   });
 });
 
+describe('POST /api/iris/webhooks/{id}/rotate-secret', () => {
+  const rotate = (id: string, json?: unknown, options: { key?: string; headers?: Record<string, string> } = {}) =>
+    app.request(`/api/iris/webhooks/${id}/rotate-secret`, { method: 'POST', key: options.key ?? project.key, ...(json === undefined ? {} : { json }), headers: options.headers ?? {} });
+  type Rotated = Endpoint & { secret: string; previousSecretExpiresAt: string | null };
+
+  it('shows a new secret once and signs with both secrets for 24 h by default, so the receiver may switch at any time', async () => {
+    const endpoint = await newEndpoint();
+    const res = await rotate(endpoint.id);
+    expect(res.status, await res.clone().text()).toBe(200);
+    const rotated = (await res.json()) as Rotated;
+    expect(rotated).toMatchObject({ id: endpoint.id, url: HOOK_URL, disabledAt: null, secret: expect.stringMatching(/^whsec_/) });
+    expect(rotated.secret).not.toBe(endpoint.secret);
+    expect(Object.keys(rotated)).not.toContain('secretCiphertext');
+    expect(Date.parse(rotated.previousSecretExpiresAt!) - Date.now()).toBeGreaterThan(86_400_000 - 60_000);
+    // Never again: not in the endpoint, not in the list.
+    expect(await (await app.request(`/api/iris/webhooks/${endpoint.id}`, { key: project.key })).text()).not.toContain(rotated.secret);
+    receiver.sent.length = 0;
+    receiver.answer = () => ({ kind: 'response', status: 200, body: '', retryAfter: null });
+    await sendTest(endpoint.id);
+    await app.services.background.drain();
+    const [request] = receiver.sent;
+    expect(request!.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    for (const secret of [rotated.secret, endpoint.secret!]) expect(new Webhook(secret).verify(request!.body, request!.headers)).toMatchObject({ type: 'webhook.test' });
+  });
+
+  it('retires the old secret at once with an overlap of 0, and replays the same secret for a retry with the same Idempotency-Key', async () => {
+    const endpoint = await newEndpoint();
+    const key = crypto.randomUUID();
+    const [first, again] = [await rotate(endpoint.id, { overlapSeconds: 0 }, { headers: { 'idempotency-key': key } }), await rotate(endpoint.id, { overlapSeconds: 0 }, { headers: { 'idempotency-key': key } })];
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const rotated = (await first.json()) as Rotated;
+    expect(await again.json()).toEqual(rotated);
+    expect(rotated.previousSecretExpiresAt).toBeNull();
+    receiver.sent.length = 0;
+    await sendTest(endpoint.id);
+    await app.services.background.drain();
+    const [request] = receiver.sent;
+    expect(request!.headers['webhook-signature']!.split(' ')).toHaveLength(1);
+    expect(new Webhook(rotated.secret).verify(request!.body, request!.headers)).toMatchObject({ type: 'webhook.test' });
+    expect(() => new Webhook(endpoint.secret!).verify(request!.body, request!.headers)).toThrow();
+  });
+
+  it('refuses a bad overlap, an unknown field, another project’s or a disabled endpoint, and answers 503 without IRIS_ENCRYPTION_KEY', async () => {
+    const endpoint = await newEndpoint();
+    for (const body of [{ overlapSeconds: -1 }, { overlapSeconds: 604_801 }, { overlapSeconds: 1.5 }, { overlapSeconds: '60' }, { overlap: 60 }]) {
+      const res = await rotate(endpoint.id, body);
+      expect(res.status, JSON.stringify(body)).toBe(422);
+    }
+    expect((await rotate(endpoint.id, undefined, { key: other.key })).status).toBe(404);
+    expect((await rotate(crypto.randomUUID())).status).toBe(404);
+    expect((await rotate('not-a-uuid')).status).toBe(422);
+    const bare = await createTestApp({ db: app.db, env: { IRIS_ENCRYPTION_KEY: '' }, webhooks: { resolve, transport } });
+    try {
+      const res = await bare.request(`/api/iris/webhooks/${endpoint.id}/rotate-secret`, { method: 'POST', key: project.key });
+      expect(res.status).toBe(503);
+      expect(await res.text()).toContain('IRIS_ENCRYPTION_KEY');
+    } finally {
+      await bare.services.background.drain();
+    }
+    await app.request(`/api/iris/webhooks/${endpoint.id}`, { method: 'DELETE', key: project.key });
+    const res = await rotate(endpoint.id);
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ error: { code: 'webhook_disabled' } });
+  });
+});
+
 describe('GET /api/cron/webhooks', () => {
   it('does not exist without CRON_SECRET and refuses a wrong one', async () => {
     const bare = await createTestApp({ db: app.db });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CreateWebhookBody, EmptyBody, ListWebhookDeliveriesQuery, ListWebhooksQuery, WebhookParams } from '../../schemas/index.js';
+import { CreateWebhookBody, EmptyBody, ListWebhookDeliveriesQuery, ListWebhooksQuery, RotateWebhookSecretBody, WebhookParams } from '../../schemas/index.js';
 import { WEBHOOK_EVENT_TYPES } from '../../webhooks/index.js';
 import type { OperationSpec } from '../operation.js';
 import { id, isoTime, page } from '../schemas.js';
@@ -20,6 +20,17 @@ export const CreatedWebhookEndpoint = z.strictObject({
     .string()
     .regex(/^whsec_/)
     .meta({ description: 'The signing secret, shown in this answer only.' }),
+});
+
+export const RotatedWebhookSecret = z.strictObject({
+  ...CreatedWebhookEndpoint.shape,
+  secret: z
+    .string()
+    .regex(/^whsec_/)
+    .meta({ description: 'The new signing secret, shown in this answer only.' }),
+  previousSecretExpiresAt: isoTime.nullable().meta({
+    description: 'Until when deliveries are also signed with the previous secret (null: it was retired at once).',
+  }),
 });
 
 export const WebhookDeliveryView = z.strictObject({
@@ -129,6 +140,25 @@ export const webhooksOperations: OperationSpec[] = [
     idempotent: true,
     responses: {
       202: { description: 'Queued; sent in the background.', schema: WebhookTestResult },
+      404: NOT_FOUND,
+      409: { description: 'The endpoint is disabled (`webhook_disabled`).' },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/iris/webhooks/:id/rotate-secret',
+    operationId: 'rotateWebhookSecret',
+    summary: 'Give the endpoint a new signing secret, keeping the old one for an overlap',
+    description:
+      'The new secret is in this answer only. Until `previousSecretExpiresAt` every delivery carries two signatures in `webhook-signature` (new, then old, space-delimited as Standard Webhooks allows), so a receiver verifies with either secret and can switch at any time. `overlapSeconds` defaults to 86400 (24 h), at most 604800; 0 retires the old secret at once. Rotating again during an overlap retires the oldest secret.',
+    tag: TAG,
+    auth: 'project',
+    params: WebhookParams,
+    body: RotateWebhookSecretBody,
+    bodyOptional: true,
+    idempotent: true,
+    responses: {
+      200: { description: 'The endpoint, with its new secret.', schema: RotatedWebhookSecret },
       404: NOT_FOUND,
       409: { description: 'The endpoint is disabled (`webhook_disabled`).' },
     },
