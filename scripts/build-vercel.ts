@@ -8,14 +8,16 @@
  *    uses the installed node_modules instead of running `npm install`.
  * 3. Checks that .vercel/output/functions holds exactly one `.func` per route
  *    file under api/ (Vercel maps `api/a/[b]/c.ts` to `api/a/[b]/c.func` and
- *    `api/x/index.ts` to `api/x/index.func`), and that no source file leaked
- *    into the static output.
+ *    `api/x/index.ts` to `api/x/index.func`), that no source file leaked
+ *    into the static output, and that the functions hold every file of the
+ *    packages vercel.json keeps from the file tracer (UNTRACED).
  * 4. Prints the functions and exits non-zero when a check fails.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { nodeFileTrace } from '@vercel/nft';
 
 /** The extensions @vercel/node turns into functions (`api/**\/*.+(js|mjs|ts|tsx)` in zero-config detection). */
 const FUNCTION_EXTENSIONS = /\.(?:js|mjs|ts|tsx)$/;
@@ -102,6 +104,45 @@ export function checkOutput(root: string): OutputCheck {
   };
 }
 
+/**
+ * A package vercel.json keeps from the file tracer (`excludeFiles`) and adds back by name
+ * (`includeFiles`). @vercel/node traces each function on its own, sharing nothing between them, and
+ * @vercel/nft takes about 2 s over @vercel/otel's 290 KB minified bundle every time: a third of each
+ * function's trace, over a minute of the build (PERFORMANCE.md, "The Vercel build").
+ */
+export const UNTRACED = {
+  /** The output file that imports the package: only functions holding it need the package. */
+  importer: 'lib/tracing/start.js',
+  /** What the importer's `import('@vercel/otel')` loads on Node (the package's "node" export). */
+  entry: 'node_modules/@vercel/otel/dist/node/index.js',
+} as const;
+
+/** The files a function ships: those in its `.func` directory and those its `.vc-config.json` maps in from the repository. */
+function functionFiles(root: string, func: string): Set<string> {
+  const dir = join(root, '.vercel', 'output', 'functions', func);
+  const config = JSON.parse(readFileSync(join(dir, '.vc-config.json'), 'utf8')) as { filePathMap?: Record<string, string> };
+  return new Set([...walk(dir), ...Object.keys(config.filePathMap ?? {})]);
+}
+
+/**
+ * Files the tracer finds from UNTRACED.entry that a function holding UNTRACED.importer lacks, as
+ * `api/x.func: node_modules/...`: what vercel.json's `includeFiles` must add (a new @vercel/otel may
+ * import more). The trace runs with the options @vercel/node passes.
+ */
+export async function missingUntracedFiles(root: string, functions: string[]): Promise<string[]> {
+  const { fileList } = await nodeFileTrace([join(root, UNTRACED.entry)], {
+    base: root,
+    processCwd: root,
+    ts: true,
+    mixedModules: true,
+    moduleSyncCatchall: true,
+  });
+  return functions.flatMap((func) => {
+    const files = functionFiles(root, func);
+    return files.has(UNTRACED.importer) ? [...fileList].filter((file) => !files.has(file)).map((file) => `${func}: ${file}`) : [];
+  });
+}
+
 function ensureProjectJson(root: string): void {
   const file = join(root, '.vercel', 'project.json');
   if (existsSync(file)) return;
@@ -110,7 +151,7 @@ function ensureProjectJson(root: string): void {
   console.log('[build:vercel] wrote placeholder .vercel/project.json');
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const root = fileURLToPath(new URL('..', import.meta.url));
   if (!existsSync(join(root, 'node_modules', '.bin', 'vercel'))) {
     console.error('[build:vercel] node_modules/.bin/vercel is missing: run `npm ci` first.');
@@ -142,16 +183,21 @@ function main(): number {
   }
   for (const extra of check.unexpected) console.log(`  EXTRA   .vercel/output/functions/${extra} (no route file)`);
   for (const leaked of check.leakedStatic) console.log(`  LEAKED  .vercel/output/static/${leaked} (not from the static folder)`);
+  const untraced = await missingUntracedFiles(root, check.functions);
+  for (const missing of untraced) console.log(`  LACKS   ${missing}`);
+  if (untraced.length > 0) {
+    console.error(`[build:vercel] functions lack files ${UNTRACED.entry} needs: add them to includeFiles in vercel.json.`);
+  }
   if (check.leakedStatic.length > 0) {
     console.error(
       '[build:vercel] repository files would be served as static files: vercel.json must keep its buildCommand ' +
         'writing a file into its outputDirectory.',
     );
   }
-  const failed = check.routes.length === 0 || check.missing.length + check.unexpected.length + check.leakedStatic.length > 0;
+  const failed = check.routes.length === 0 || check.missing.length + check.unexpected.length + check.leakedStatic.length + untraced.length > 0;
   if (check.routes.length === 0) console.error('[build:vercel] no route files under api/');
   console.log(failed ? '[build:vercel] FAILED' : '[build:vercel] ok');
   return failed ? 1 : 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.exit(main());
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) process.exit(await main());

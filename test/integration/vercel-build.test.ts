@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkOutput, functionDirFor } from '../../scripts/build-vercel.js';
+import { checkOutput, functionDirFor, missingUntracedFiles, UNTRACED } from '../../scripts/build-vercel.js';
 
 // Checks the Build Output that `npm run build:vercel` leaves in .vercel/output.
 // CI sets IRIS_TEST_VERCEL_BUILD=1 so a missing build fails instead of skipping.
@@ -30,6 +30,13 @@ describe.skipIf(!enabled)('the Vercel build output', () => {
     expect(check.missing, REBUILD).toEqual([]);
     expect(check.unexpected, REBUILD).toEqual([]);
     expect(check.functions).toEqual(check.routes.map(functionDirFor).sort());
+  });
+
+  it('ships every file of the package vercel.json keeps from the tracer, in each function that imports it', async () => {
+    // vercel.json's excludeFiles keeps @vercel/otel from the tracer (it cost a minute of the build) and its
+    // includeFiles adds the files back: a function lacking one would fail when it starts tracing.
+    const { functions } = checkOutput(root);
+    expect(await missingUntracedFiles(root, functions), `add them to includeFiles (${UNTRACED.entry})`).toEqual([]);
   });
 
   it('serves no repository file as a static file', () => {
