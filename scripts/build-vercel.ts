@@ -137,9 +137,12 @@ export async function missingUntracedFiles(root: string, functions: string[]): P
     mixedModules: true,
     moduleSyncCatchall: true,
   });
+  // A file outside the repository (a worktree whose node_modules links to another checkout) is one the tracer
+  // leaves out of every function anyway.
+  const needed = [...fileList].filter((file) => !file.startsWith('../'));
   return functions.flatMap((func) => {
     const files = functionFiles(root, func);
-    return files.has(UNTRACED.importer) ? [...fileList].filter((file) => !files.has(file)).map((file) => `${func}: ${file}`) : [];
+    return files.has(UNTRACED.importer) ? needed.filter((file) => !files.has(file)).map((file) => `${func}: ${file}`) : [];
   });
 }
 
