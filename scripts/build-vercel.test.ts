@@ -2,11 +2,13 @@
 // installed vercel CLI's own resolver (@vercel/build-utils' getNodeVersion, what
 // `vercel build` calls once per function) run against package.json's engines.
 // test/integration/vercel-build.test.ts checks the runtime in a real build's output.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Also: build:vercel's refusal of a node_modules outside the repository.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getNodeVersion } from '@vercel/build-utils';
 import { afterAll, describe, expect, it } from 'vitest';
+import { nodeModulesOutside } from './build-vercel.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'iris-engines-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,5 +52,24 @@ describe("package.json's engines.node, as vercel build reads it", () => {
     else expect(got.range).toBe(row.range);
     if (row.warning) expect(got.warnings.join('\n')).toMatch(row.warning);
     else expect(got.warnings).toEqual([]);
+  });
+});
+
+describe('where node_modules is, as the file tracer sees it', () => {
+  it('refuses a node_modules that links outside the repository, whose files the tracer would leave out of every function', () => {
+    const [repo, elsewhere] = [join(dir, 'repo'), join(dir, 'elsewhere')];
+    mkdirSync(join(elsewhere, 'node_modules'), { recursive: true });
+    mkdirSync(repo, { recursive: true });
+    expect(nodeModulesOutside(repo)).toBeNull();
+    symlinkSync(join(elsewhere, 'node_modules'), join(repo, 'node_modules'));
+    expect(nodeModulesOutside(repo)).toBe(join(elsewhere, 'node_modules'));
+    // A real folder, or a link to one inside the repository, is what the tracer ships from.
+    rmSync(join(repo, 'node_modules'));
+    mkdirSync(join(repo, 'deps', 'node_modules'), { recursive: true });
+    symlinkSync(join(repo, 'deps', 'node_modules'), join(repo, 'node_modules'));
+    expect(nodeModulesOutside(repo)).toBeNull();
+    rmSync(join(repo, 'node_modules'));
+    mkdirSync(join(repo, 'node_modules'));
+    expect(nodeModulesOutside(repo)).toBeNull();
   });
 });

@@ -2,8 +2,10 @@
  * `npm run build:vercel`: builds the Vercel Build Output API tree
  * (.vercel/output) locally and offline, then checks it.
  *
- * 1. Writes .vercel/project.json when absent (placeholder ids; .vercel/ is
- *    gitignored), so `vercel build` needs no login and no `vercel pull`.
+ * 1. Refuses a node_modules that links outside the repository (the tracer would
+ *    ship functions without dependencies), then writes .vercel/project.json
+ *    when absent (placeholder ids; .vercel/ is gitignored), so `vercel build`
+ *    needs no login and no `vercel pull`.
  * 2. Runs the local `vercel build --yes` with VERCEL_INSTALL_COMPLETED=1, so it
  *    uses the installed node_modules instead of running `npm install`.
  * 3. Checks that .vercel/output/functions holds exactly one `.func` per route
@@ -14,7 +16,7 @@
  * 4. Prints the functions and exits non-zero when a check fails.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { nodeFileTrace } from '@vercel/nft';
@@ -146,6 +148,20 @@ export async function missingUntracedFiles(root: string, functions: string[]): P
   });
 }
 
+/**
+ * Where `root`'s node_modules really is when that is outside `root` (a link to another checkout, as a git
+ * worktree may have), else null. The file tracer leaves out every file whose real path is outside the
+ * project, so such a build's functions hold no dependencies at all: not a deployable output, nor a
+ * measurement of the real build.
+ */
+export function nodeModulesOutside(root: string): string | null {
+  const dir = join(root, 'node_modules');
+  if (!existsSync(dir)) return null;
+  const real = realpathSync(dir);
+  const rel = relative(realpathSync(root), real);
+  return rel.startsWith('..') || rel === '' || rel.startsWith(sep) ? real : null;
+}
+
 function ensureProjectJson(root: string): void {
   const file = join(root, '.vercel', 'project.json');
   if (existsSync(file)) return;
@@ -158,6 +174,14 @@ async function main(): Promise<number> {
   const root = fileURLToPath(new URL('..', import.meta.url));
   if (!existsSync(join(root, 'node_modules', '.bin', 'vercel'))) {
     console.error('[build:vercel] node_modules/.bin/vercel is missing: run `npm ci` first.');
+    return 1;
+  }
+  const outside = nodeModulesOutside(root);
+  if (outside !== null) {
+    console.error(
+      `[build:vercel] node_modules resolves to ${outside}, outside the repository: the file tracer leaves such files ` +
+        'out, so the functions would ship without their dependencies. Install them here (`npm ci`).',
+    );
     return 1;
   }
   ensureProjectJson(root);
