@@ -1,4 +1,5 @@
 import type * as NodeCryptoModule from 'node:crypto';
+import { sha256HexShort } from './sha256.js';
 
 /**
  * API key format and hashing. Keys look like `iris_sk_` + 32 random bytes in
@@ -51,10 +52,15 @@ const nodeCrypto = (
 ).process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
 
 /**
- * Lower-case hex SHA-256 of a string, synchronously where the runtime can
- * (Node); undefined on runtimes that only have Web Crypto (use `sha256Hex`).
+ * Lower-case hex SHA-256 of a string, synchronously where the runtime can:
+ * an API key (and any ASCII string of at most 55 characters) on every runtime,
+ * by the one-block function of sha256.ts, which costs a request less than
+ * Node's hash does; anything longer with Node's hash; undefined on runtimes
+ * that only have Web Crypto (use `sha256Hex`).
  */
 export function sha256HexSync(value: string): string | undefined {
+  const short = sha256HexShort(value);
+  if (short !== undefined) return short;
   if (!nodeCrypto) return undefined;
   // crypto.hash (Node 20.12+) is the one-shot form, without a Hash object per call.
   return typeof nodeCrypto.hash === 'function'
