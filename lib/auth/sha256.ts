@@ -34,9 +34,10 @@ export const SHA256_ONE_BLOCK_MAX = 55;
 // Scratch space, reused by every call (JavaScript runs one call at a time).
 const W = new Int32Array(64);
 const H = new Int32Array(8);
-/** The digest as 64 character codes of lower-case hex. */
-const OUT = new Uint16Array(64);
-const HEX_DIGITS = new Uint16Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
+/** The digest as 64 bytes of lower-case hex, and the decoder that makes them a string (ASCII is the same in windows-1252). */
+const OUT = new Uint8Array(64);
+const HEX = new TextDecoder('latin1');
+const HEX_DIGITS = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
 
 /**
  * Lower-case hex SHA-256 of `value` when it is ASCII and at most 55
@@ -58,7 +59,7 @@ export function sha256HexShort(value: string): string | undefined {
     const word = H[i]!;
     for (let j = 0; j < 8; j++) OUT[(i << 3) + j] = HEX_DIGITS[(word >>> (28 - (j << 2))) & 0xf]!;
   }
-  return String.fromCharCode.apply(null, OUT as unknown as number[]);
+  return HEX.decode(OUT);
 }
 
 /** One block of the compression function over W[0..15], from the initial hash value into H. */
