@@ -4,7 +4,7 @@
  * 64-byte block).
  *
  * Why not `crypto.hash`: in a loop Node's one-shot hash takes about 0.9 µs and
- * this function about 2 µs, but in a server answering from L1 the order flips:
+ * this function about 1.4 µs, but in a server answering from L1 the order flips:
  * between requests OpenSSL's digest machinery falls out of the CPU caches, and
  * this function cost a budget check about 5 µs of CPU less (PERFORMANCE.md,
  * "The API key's hash"). Its code and 64 round constants stay cached, and it
