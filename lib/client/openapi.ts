@@ -228,7 +228,11 @@ export interface paths {
         delete: operations["deleteWebhook"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change an endpoint's URL, event types or description
+         * @description Only the fields sent change (`description: null` removes it); at least one is required. The id, the signing secret and the delivery log stay. A new URL passes the same SSRF rules as a new endpoint (422 `webhook_url_refused`); pending deliveries and retries go to it. Events already queued are still delivered after their type is unsubscribed; new events follow the new types.
+         */
+        patch: operations["updateWebhook"];
         trace?: never;
     };
     "/api/iris/webhooks/{id}/deliveries": {
@@ -5392,6 +5396,318 @@ export interface operations {
             };
         };
     };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first answer is replayed (Idempotent-Replayed: true) for 24 h. 8 to 255 characters of letters, digits and - _ . ~ : + / =, optionally quoted. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    projectId?: string;
+                    url?: string;
+                    eventTypes?: "budget.threshold_crossed"[];
+                    description?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The changed endpoint. */
+            200: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        url: string;
+                        description: string | null;
+                        eventTypes: "budget.threshold_crossed"[];
+                        /** Format: date-time */
+                        createdAt: string;
+                        disabledAt: string | null;
+                        disabledReason: string | null;
+                    };
+                };
+            };
+            /** @description Malformed JSON, invalid UTF-8, JSON nested deeper than 32 levels, an aborted body, or a malformed Idempotency-Key. */
+            400: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such endpoint in this project (`webhook_not_found`). */
+            404: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The endpoint is disabled (`webhook_disabled`). */
+            409: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The stored answer under this Idempotency-Key held a secret that can no longer be recovered. */
+            410: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is over the size limit (1 MiB), checked before parsing. */
+            413: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body was not sent as application/json. */
+            415: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The input breaks the schema (details lists each issue with its path), or the database refused a value. */
+            422: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listWebhookDeliveries: {
         parameters: {
             query?: {
@@ -6252,6 +6568,8 @@ export interface operations {
                             nextDueAt: string | null;
                         };
                         expiredEvents: number;
+                        /** @description Previous signing secrets whose rotation overlap had ended, cleared from their endpoints. */
+                        retiredSecrets: number;
                     };
                 };
             };

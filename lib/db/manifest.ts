@@ -19,6 +19,7 @@ export const EXPECTED_MIGRATIONS: readonly string[] = Object.freeze([
   '0010_prompts.sql',
   '0011_secret_rotation.sql',
   '0012_webhook_secret_rotation.sql',
+  '0013_webhook_endpoint_updates.sql',
 ]);
 
 /** The migration that adds `iris_applied_migrations`, which the health check calls. */

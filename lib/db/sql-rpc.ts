@@ -60,6 +60,8 @@ const RPC_NAMES: Record<RpcName, true> = {
   record_webhook_attempt: true,
   reseal_webhook_secret: true,
   rotate_webhook_secret: true,
+  update_webhook_endpoint: true,
+  retire_expired_webhook_secrets: true,
   webhook_previous_secrets: true,
   webhook_backlog: true,
   delete_expired_webhook_events: true,

@@ -570,6 +570,14 @@ export interface RpcMap {
   get_webhook_endpoint: { args: { p_project_id: Uuid; p_id: Uuid }; row: WebhookEndpointRow };
   /** Idempotent; finishes the endpoint's pending deliveries as failed. Zero rows when it is not the project's. */
   disable_webhook_endpoint: { args: { p_project_id: Uuid; p_id: Uuid; p_reason: 'deleted' | 'gone' }; row: WebhookEndpointRow };
+  /**
+   * Changes the fields present in `p_changes` (`url`, `description`: null clears it, `event_types`) of the project's
+   * enabled endpoint (0013). Zero rows when the endpoint is not the project's or is disabled.
+   */
+  update_webhook_endpoint: {
+    args: { p_project_id: Uuid; p_id: Uuid; p_changes: { url?: string; description?: string | null; event_types?: string[] } };
+    row: WebhookEndpointRow;
+  };
   list_webhook_deliveries: {
     args: {
       p_project_id: Uuid;
@@ -618,6 +626,8 @@ export interface RpcMap {
   webhook_backlog: { args: { p_now: Timestamp }; row: { due: number; waiting: number; next_due_at: Timestamp | null } };
   /** Deletes up to p_limit events older than 90 days (with their deliveries); returns how many. */
   delete_expired_webhook_events: { args: { p_limit: number }; row: { deleted: number } };
+  /** Clears up to `p_limit` previous signing secrets whose rotation overlap has ended (0013). */
+  retire_expired_webhook_secrets: { args: { p_limit: number }; row: { retired: number } };
   /** The project's prompts by name, with their newest version and labels (0010_prompts). */
   list_prompts: { args: { p_project_id: Uuid }; row: { name: string; description: string; created_at: Timestamp; latest_version: number; labels: Record<string, number> } };
   create_prompt: { args: PromptVersionArgs & { p_description: string }; row: PromptOutcomeRow<'created' | 'prompt_exists' | 'deprecated_production' | 'too_many_labels'> };
@@ -748,6 +758,7 @@ export type IdempotentRpc =
   | 'disable_webhook_endpoint'
   | 'send_test_webhook'
   | 'rotate_webhook_secret'
+  | 'update_webhook_endpoint'
   | 'replace_project_prices'
   | 'create_budget'
   | 'update_budget'

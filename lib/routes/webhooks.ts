@@ -1,7 +1,16 @@
-import type { WebhookEndpointRow } from '../db/types.js';
+import type { RpcArgs, WebhookEndpointRow } from '../db/types.js';
 import { conflict, HttpError, notFound, serviceUnavailable } from '../errors.js';
 import { defineRoute, json, parseBody, parseOptionalBody, parseParams, parseQuery, type RouteContext } from '../http/index.js';
-import { CreateWebhookBody, DEFAULT_SECRET_OVERLAP_S, EmptyBody, ListWebhookDeliveriesQuery, ListWebhooksQuery, RotateWebhookSecretBody, WebhookParams } from '../schemas/index.js';
+import {
+  CreateWebhookBody,
+  DEFAULT_SECRET_OVERLAP_S,
+  EmptyBody,
+  ListWebhookDeliveriesQuery,
+  ListWebhooksQuery,
+  RotateWebhookSecretBody,
+  UpdateWebhookBody,
+  WebhookParams,
+} from '../schemas/index.js';
 import { generateSecret, secretContext, type SecretBox } from '../webhooks/index.js';
 import { runWrite } from './idempotent.js';
 import { authorizeCron } from './lifecycle.js';
@@ -39,6 +48,20 @@ async function endpointOr404(c: RouteContext, id: string): Promise<WebhookEndpoi
   return row;
 }
 
+/** The URL as the SSRF guard normalised it, or a 422 saying why it may not be called. */
+async function allowedUrl(c: RouteContext, url: string): Promise<string> {
+  const verdict = await c.get('services').webhooks.guard.check(url);
+  if (!verdict.ok) {
+    throw new HttpError(422, 'webhook_url_refused', verdict.message, { details: { path: 'url', reason: verdict.reason, docs: DOCS } });
+  }
+  return verdict.url;
+}
+
+function disabled(id: string, endpoint?: WebhookEndpointRow): HttpError {
+  const why = endpoint?.disabled_reason ? ` (${endpoint.disabled_reason})` : '';
+  return conflict('webhook_disabled', `Webhook endpoint ${id} is disabled${why}; create a new one.`);
+}
+
 /** GET /api/iris/webhooks?limit&cursor: the project's endpoints, newest first (never their secrets). POST: registers one; its secret is in this answer only. */
 export const webhooksRoute = defineRoute({
   path: '/api/iris/webhooks',
@@ -53,10 +76,7 @@ export const webhooksRoute = defineRoute({
       const body = await parseBody(c, CreateWebhookBody);
       const box = secretBox(c);
       const projectId = c.get('project').id;
-      const verdict = await c.get('services').webhooks.guard.check(body.url);
-      if (!verdict.ok) {
-        throw new HttpError(422, 'webhook_url_refused', verdict.message, { details: { path: 'url', reason: verdict.reason, docs: DOCS } });
-      }
+      const url = await allowedUrl(c, body.url);
       const id = crypto.randomUUID();
       const secret = generateSecret();
       const {
@@ -66,7 +86,7 @@ export const webhooksRoute = defineRoute({
         args: {
           p_project_id: projectId,
           p_id: id,
-          p_url: verdict.url,
+          p_url: url,
           p_description: body.description ?? null,
           p_event_types: body.eventTypes,
           p_secret_ciphertext: await box.seal(secret, secretContext(projectId, id)),
@@ -86,7 +106,12 @@ export const webhooksRoute = defineRoute({
   },
 });
 
-/** GET /api/iris/webhooks/{id}: one endpoint. DELETE: disables it for good (its delivery log stays readable). */
+/**
+ * GET /api/iris/webhooks/{id}: one endpoint. PATCH: changes its URL, event
+ * types or description in place (its id, secret and delivery log stay; pending
+ * deliveries go to the new URL). DELETE: disables it for good (its delivery
+ * log stays readable).
+ */
 export const webhookRoute = defineRoute({
   path: '/api/iris/webhooks/:id',
   access: 'project',
@@ -95,6 +120,22 @@ export const webhookRoute = defineRoute({
       const { id } = parseParams(c, WebhookParams);
       parseQuery(c, EmptyBody);
       return json(c, present(await endpointOr404(c, id)));
+    },
+    PATCH: async (c) => {
+      const { id } = parseParams(c, WebhookParams);
+      const body = await parseBody(c, UpdateWebhookBody);
+      const endpoint = await endpointOr404(c, id);
+      if (endpoint.disabled_at !== null) throw disabled(id, endpoint);
+      const changes: RpcArgs<'update_webhook_endpoint'>['p_changes'] = {};
+      if (body.url !== undefined) changes.url = await allowedUrl(c, body.url);
+      if (body.eventTypes !== undefined) changes.event_types = body.eventTypes;
+      if (body.description !== undefined) changes.description = body.description;
+      const {
+        rows: [row],
+      } = await runWrite(c, { rpc: 'update_webhook_endpoint', args: { p_project_id: c.get('project').id, p_id: id, p_changes: changes }, body });
+      // Disabled between the check and the write.
+      if (!row) throw disabled(id);
+      return json(c, present(row));
     },
     DELETE: async (c) => {
       const { id } = parseParams(c, WebhookParams);
@@ -137,13 +178,13 @@ export const webhookTestRoute = defineRoute({
       const body = await parseOptionalBody(c, EmptyBody);
       secretBox(c);
       const endpoint = await endpointOr404(c, id);
-      if (endpoint.disabled_at !== null) throw conflict('webhook_disabled', `Webhook endpoint ${id} is disabled (${endpoint.disabled_reason}); create a new one.`);
+      if (endpoint.disabled_at !== null) throw disabled(id, endpoint);
       const {
         rows: [row],
         replayed,
       } = await runWrite(c, { rpc: 'send_test_webhook', args: { p_project_id: c.get('project').id, p_endpoint_id: id }, body });
       // Disabled between the check and the write.
-      if (!row) throw conflict('webhook_disabled', `Webhook endpoint ${id} is disabled; create a new one.`);
+      if (!row) throw disabled(id);
       if (!replayed) void c.get('services').webhooks.drainSoon();
       return json(c, { eventId: row.event_id, deliveryId: row.delivery_id, status: 'pending' }, 202);
     },
@@ -166,7 +207,7 @@ export const webhookRotateSecretRoute = defineRoute({
       const box = secretBox(c);
       const projectId = c.get('project').id;
       const endpoint = await endpointOr404(c, id);
-      if (endpoint.disabled_at !== null) throw conflict('webhook_disabled', `Webhook endpoint ${id} is disabled (${endpoint.disabled_reason}); create a new one.`);
+      if (endpoint.disabled_at !== null) throw disabled(id, endpoint);
       const secret = generateSecret();
       const {
         rows: [row],
@@ -181,7 +222,7 @@ export const webhookRotateSecretRoute = defineRoute({
         body,
       });
       // Disabled between the check and the write.
-      if (!row) throw conflict('webhook_disabled', `Webhook endpoint ${id} is disabled; create a new one.`);
+      if (!row) throw disabled(id);
       // A replay (Idempotency-Key) answers with the first request's secret, read back from its stored row.
       const opened = await box.open(row.secret_ciphertext, secretContext(projectId, row.id));
       if (!opened.ok) {
@@ -206,9 +247,12 @@ export const webhooksCronRoute = defineRoute({
       parseQuery(c, EmptyBody);
       const { webhooks, log } = c.get('services');
       const report = await webhooks.drain(CRON_DRAIN_BUDGET_MS, 'cron');
-      const expired = await c.get('services').db.rpc('delete_expired_webhook_events', { p_limit: 5_000 });
-      const summary = { ...report, expiredEvents: expired[0]?.deleted ?? 0 };
-      if (report.claimed > 0 || summary.expiredEvents > 0) log.info('webhook cron drain', { ...summary });
+      const { db } = c.get('services');
+      const expired = await db.rpc('delete_expired_webhook_events', { p_limit: 5_000 });
+      // A rotated-out secret whose overlap has ended is never used again: it leaves the row.
+      const retired = await db.rpc('retire_expired_webhook_secrets', { p_limit: 5_000 });
+      const summary = { ...report, expiredEvents: expired[0]?.deleted ?? 0, retiredSecrets: retired[0]?.retired ?? 0 };
+      if (report.claimed > 0 || summary.expiredEvents > 0 || summary.retiredSecrets > 0) log.info('webhook cron drain', { ...summary });
       return json(c, summary);
     },
   },

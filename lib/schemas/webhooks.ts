@@ -13,16 +13,33 @@ export const ListWebhookDeliveriesQuery = z.strictObject({ ...projectIdAssertion
  * A new endpoint. The URL's shape is checked here; whether it may be called
  * at all (https, public addresses only) by the SSRF guard, which resolves it.
  */
+const eventTypes = z
+  .array(z.enum(WEBHOOK_EVENT_TYPES))
+  .min(1)
+  .max(WEBHOOK_EVENT_TYPES.length)
+  .refine((types) => new Set(types).size === types.length, { message: 'must not list an event type twice' });
+
 export const CreateWebhookBody = z.strictObject({
   ...projectIdAssertion,
   url: text(MAX_URL_LENGTH, 1),
-  eventTypes: z
-    .array(z.enum(WEBHOOK_EVENT_TYPES))
-    .min(1)
-    .max(WEBHOOK_EVENT_TYPES.length)
-    .refine((types) => new Set(types).size === types.length, { message: 'must not list an event type twice' }),
+  eventTypes,
   description: text(256, 1).optional(),
 });
+
+/**
+ * A change to an enabled endpoint (PATCH): any of its URL (checked by the SSRF
+ * guard like a new one), event types and description (null removes it). The
+ * id, the signing secret and the delivery log stay.
+ */
+export const UpdateWebhookBody = z
+  .strictObject({
+    ...projectIdAssertion,
+    url: text(MAX_URL_LENGTH, 1).optional(),
+    eventTypes: eventTypes.optional(),
+    description: text(256, 1).nullable().optional(),
+  })
+  .refine((b) => Object.keys(b).some((k) => k !== 'projectId'), { message: 'name at least one field to change: url, eventTypes or description' });
+export type UpdateWebhook = z.output<typeof UpdateWebhookBody>;
 
 /** The longest overlap of a signing-secret rotation, in seconds (7 days; rotate_webhook_secret enforces it too). */
 export const MAX_SECRET_OVERLAP_S = 604_800;

@@ -466,6 +466,75 @@ export function runWebhookOutboxContract(name: string, makeDb: () => Promise<Db>
         expect((await rotate(3_600)).rows).toEqual([]);
       });
 
+      it('changes only the fields named, on the project’s enabled endpoint, and sends pending deliveries to the new URL', async () => {
+        const projectId = await newProject();
+        const e = await endpoint(projectId);
+        const update = (changes: Record<string, unknown>, project = projectId) =>
+          suite.db.rpc('update_webhook_endpoint', { p_project_id: project, p_id: e.id, p_changes: changes as never });
+        const [event] = await enqueue(projectId, 'queued before the move');
+
+        const moved = 'https://hooks2.example.com/iris/v2';
+        expect(await update({ url: moved })).toEqual([expect.objectContaining({ id: e.id, url: moved, description: null, event_types: [TYPE], disabled_at: null })]);
+        expect((await update({ description: 'the new receiver' }))[0]).toMatchObject({ url: moved, description: 'the new receiver', event_types: [TYPE] });
+        // Stored sorted and distinct, as on creation; a null description removes it.
+        expect((await update({ event_types: [TYPE, 'audit.event', TYPE] }))[0]).toMatchObject({ event_types: ['audit.event', TYPE], description: 'the new receiver' });
+        expect((await update({ description: null, event_types: [TYPE] }))[0]).toMatchObject({ url: moved, description: null, event_types: [TYPE] });
+        expect(await update({})).toEqual([expect.objectContaining({ url: moved, event_types: [TYPE] })]);
+        // The secret is never part of the answer.
+        expect((await update({ url: moved }))[0]).not.toHaveProperty('secret_ciphertext');
+
+        // The delivery queued before the move is claimed with the new URL.
+        const claimed = await claimAll(projectId, Date.now() + 60 * S);
+        expect(claimed.map((d) => [d.event_id, d.url])).toEqual([[event!.event_id, moved]]);
+
+        // Malformed changes and values the table refuses are errors; nothing changes.
+        for (const bad of [{ event_types: TYPE }, { url: 42 }, { description: ['x'] }]) {
+          expect(((await update(bad).catch((x: unknown) => x)) as DbError).sqlState).toBe('22023');
+        }
+        for (const bad of [{ url: 'ftp://hooks.example.com/x' }, { event_types: [] }, { event_types: ['Not An Event'] }, { description: 'x'.repeat(257) }]) {
+          expect(((await update(bad).catch((x: unknown) => x)) as DbError).sqlState).toBe('23514');
+        }
+        expect((await suite.db.rpc('get_webhook_endpoint', { p_project_id: projectId, p_id: e.id }))[0]).toMatchObject({ url: moved, description: null, event_types: [TYPE] });
+
+        // Another project's key changes nothing; a disabled endpoint is not changed.
+        expect(await update({ url: URL }, await newProject())).toEqual([]);
+        await suite.db.rpc('disable_webhook_endpoint', { p_project_id: projectId, p_id: e.id, p_reason: 'deleted' });
+        expect(await update({ url: URL })).toEqual([]);
+        expect((await suite.db.rpc('get_webhook_endpoint', { p_project_id: projectId, p_id: e.id }))[0]?.url).toBe(moved);
+      });
+
+      it('clears a rotated-out secret once its overlap has ended, and only then', async (ctx) => {
+        const sql = suite.sqlOrSkip(ctx);
+        const projectId = await newProject();
+        const [ended, lasting] = [await endpoint(projectId), await endpoint(projectId)];
+        for (const e of [ended, lasting]) {
+          await suite.db.rpc('rotate_webhook_secret', {
+            p_project_id: projectId, p_id: e.id, p_secret_ciphertext: await box.seal(generateSecret(), secretContext(projectId, e.id)), p_overlap_seconds: 3_600,
+          });
+        }
+        await sql.query(`update webhook_endpoints set previous_secret_expires_at = now() - interval '1 second' where id = $1`, [ended.id]);
+        const previous = async () =>
+          Object.fromEntries(
+            (await sql.query<{ id: string; kept: boolean }>(`select id, previous_secret_ciphertext is not null as kept from webhook_endpoints where id in ($1, $2)`, [ended.id, lasting.id])).map(
+              (r) => [r.id, r.kept],
+            ),
+          );
+        expect(await previous()).toEqual({ [ended.id]: true, [lasting.id]: true });
+        let retired = 0;
+        for (let i = 0; i < 100; i++) {
+          const [row] = await suite.db.rpc('retire_expired_webhook_secrets', { p_limit: 1000 });
+          retired += row!.retired;
+          if (row!.retired < 1000) break;
+        }
+        expect(retired).toBeGreaterThanOrEqual(1);
+        expect(await previous()).toEqual({ [ended.id]: false, [lasting.id]: true });
+        const [row] = await sql.query<{ expires: string | null }>(`select previous_secret_expires_at as expires from webhook_endpoints where id = $1`, [ended.id]);
+        expect(row!.expires).toBeNull();
+        // Nothing left to clear for this endpoint: a second sweep leaves the lasting one alone.
+        await suite.db.rpc('retire_expired_webhook_secrets', { p_limit: 1000 });
+        expect(await previous()).toEqual({ [ended.id]: false, [lasting.id]: true });
+      });
+
       it('gives up when the schedule ends, disables the endpoint on 410 Gone, and refuses a URL that now resolves to a private address', async () => {
         const projectId = await newProject();
         const [e1, e2] = [await endpoint(projectId), await endpoint(projectId)];

@@ -156,6 +156,15 @@ const WRITES: WriteSpec[] = [
   {
     method: 'PATCH',
     get path() {
+      return `/api/iris/webhooks/${webhookId}`;
+    },
+    // One field, so that leaving it out is a PATCH that changes nothing (422); the URL, so the SSRF guard gets the hostile strings.
+    valid: () => ({ url: 'https://93.184.215.14/hook' }),
+    fields: [{ name: 'url', kind: 'string' }],
+  },
+  {
+    method: 'PATCH',
+    get path() {
       return `/api/iris/budgets/${budgetId}`;
     },
     // One field, so that leaving it out is a PATCH that changes nothing.

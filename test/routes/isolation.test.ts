@@ -93,6 +93,7 @@ async function footprint(projectId: string) {
        (select count(*) from api_keys where project_id = $1 and revoked_at is null)::int as keys,
        (select count(*) from webhook_endpoints where project_id = $1 and disabled_at is null)::int as hooks,
        (select coalesce(md5(string_agg(secret_ciphertext, ',' order by id)), '') from webhook_endpoints where project_id = $1) as hook_secrets,
+       (select coalesce(md5(string_agg(url || ' ' || array_to_string(event_types, ',') || ' ' || coalesce(description, ''), ',' order by id)), '') from webhook_endpoints where project_id = $1) as hook_configs,
        (select count(*) from webhook_events where project_id = $1)::int as events,
        (select count(*) from budgets where project_id = $1)::int as budgets,
        (select coalesce(sum(amount_usd), 0) from budgets where project_id = $1)::float8 as budget_amounts,
@@ -220,11 +221,13 @@ describe('tenant isolation', () => {
     }
   });
 
-  it('never lets A read, test, rotate or delete B’s webhook endpoint, or page B’s delivery log', async () => {
+  it('never lets A read, test, rotate, change or delete B’s webhook endpoint, or page B’s delivery log', async () => {
     const before = await footprint(b.id);
     const own = `/api/iris/webhooks/${hooks.a}`;
-    for (const [method, suffix] of [['GET', ''], ['GET', '/deliveries'], ['POST', '/test'], ['POST', '/rotate-secret'], ['DELETE', '']] as const) {
-      const res = await app.request(`/api/iris/webhooks/${hooks.b}${suffix}`, { method, key: a.key });
+    const change = { url: 'https://93.184.215.14/a-moved-hook', eventTypes: ['budget.threshold_crossed'], description: 'moved by A' };
+    const requests = [['GET', ''], ['GET', '/deliveries'], ['POST', '/test'], ['POST', '/rotate-secret'], ['PATCH', '', change], ['DELETE', '']] as const;
+    for (const [method, suffix, json] of requests) {
+      const res = await app.request(`/api/iris/webhooks/${hooks.b}${suffix}`, { method, key: a.key, ...(json ? { json } : {}) });
       expect(res.status, `${method} ${suffix}`).toBe(404);
       expect(await res.text()).not.toContain('b-secret-hook');
     }

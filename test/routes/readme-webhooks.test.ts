@@ -28,9 +28,32 @@ describe.skipIf(!hasShellTools)("README's webhook examples", () => {
       timeout: 30_000,
     });
   const shell = async (script: string) => (await run(script)).stdout;
+  const createHook = async (body: Record<string, unknown>) => {
+    const hook = await fetch(`${server.url}/api/iris/webhooks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${project.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return (await hook.json()) as { id: string; secret: string };
+  };
+  /** The docs/costs.md block holding `marker`, run with HOOK_ID set: its stdout. */
+  const docsBlock = async (marker: string, hookId: string) =>
+    (
+      await promisify(execFile)('bash', ['-c', readmeBlock(marker, 'docs/costs.md')], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, IRIS: server.url, IRIS_KEY: project.key, HOOK_ID: hookId },
+        timeout: 30_000,
+      })
+    ).stdout;
 
   beforeAll(async () => {
-    const app = await createTestApp({ env: { CRON_SECRET }, local: true });
+    // Literal addresses need no lookup; the one host name the docs' examples move a receiver to resolves to a public address.
+    const resolve = async (host: string) => {
+      if (host === 'hooks.example.com') return ['93.184.215.14'];
+      throw Object.assign(new Error(`ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+    };
+    const app = await createTestApp({ env: { CRON_SECRET }, local: true, webhooks: { resolve } });
     server = await startLocalServer({ apiDir: API_DIR, services: app.services, port: 0, hostname: '127.0.0.1' });
     project = await app.createProject('Readme webhooks');
   });
@@ -52,22 +75,18 @@ describe.skipIf(!hasShellTools)("README's webhook examples", () => {
 
   it('docs/costs.md: rotates the signing secret with a 24 h overlap', async () => {
     const port = String(await freePort());
-    const hook = await fetch(`${server.url}/api/iris/webhooks`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${project.key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ url: `http://127.0.0.1:${port}/iris`, eventTypes: ['budget.threshold_crossed'] }),
-    });
-    const created = (await hook.json()) as { id: string; secret: string };
-    const out = await promisify(execFile)('bash', ['-c', readmeBlock('/rotate-secret', 'docs/costs.md')], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, IRIS: server.url, IRIS_KEY: project.key, HOOK_ID: created.id },
-      timeout: 30_000,
-    });
-    const rotated = JSON.parse(out.stdout) as { id: string; secret: string; previousSecretExpiresAt: string };
+    const created = await createHook({ url: `http://127.0.0.1:${port}/iris`, eventTypes: ['budget.threshold_crossed'] });
+    const rotated = JSON.parse(await docsBlock('/rotate-secret', created.id)) as { id: string; secret: string; previousSecretExpiresAt: string };
     expect(rotated).toMatchObject({ id: created.id, secret: expect.stringMatching(/^whsec_/) });
     expect(rotated.secret).not.toBe(created.secret);
     expect(Date.parse(rotated.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(86_400_000 - 60_000);
+  });
+
+  it('docs/costs.md: moves the endpoint to a new URL, keeping its id and secret', async () => {
+    const created = await createHook({ url: 'http://127.0.0.1:4000/iris', eventTypes: ['budget.threshold_crossed'], description: 'before the move' });
+    const moved = JSON.parse(await docsBlock('-X PATCH', created.id)) as Record<string, unknown>;
+    expect(moved).toMatchObject({ id: created.id, url: 'https://hooks.example.com/iris/v2', description: null, eventTypes: ['budget.threshold_crossed'], disabledAt: null });
+    expect(JSON.stringify(moved)).not.toContain(created.secret);
   });
 
   it('drains what is due with the cron secret', async () => {

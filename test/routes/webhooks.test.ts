@@ -269,6 +269,78 @@ describe('DELETE /api/iris/webhooks/{id}', () => {
   });
 });
 
+describe('PATCH /api/iris/webhooks/{id}', () => {
+  const update = (id: string, json: unknown, options: { key?: string; headers?: Record<string, string> } = {}) =>
+    app.request(`/api/iris/webhooks/${id}`, { method: 'PATCH', key: options.key ?? project.key, json, headers: options.headers ?? {} });
+  const MOVED = 'https://hooks.example.com/iris/v2';
+
+  it('changes only the fields sent, keeps the id, the secret and the delivery log, and sends the next delivery to the new URL', async () => {
+    const endpoint = await newEndpoint({ description: 'budget alerts' });
+    receiver.sent.length = 0;
+    receiver.answer = () => ({ kind: 'response', status: 200, body: '', retryAfter: null });
+    await sendTest(endpoint.id);
+    await app.services.background.drain();
+    expect(receiver.sent.map((r) => r.url)).toEqual([HOOK_URL]);
+
+    const res = await update(endpoint.id, { url: MOVED });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const changed = (await res.json()) as Endpoint;
+    expect(changed).toEqual({ ...endpoint, secret: undefined, url: MOVED });
+    expect(Object.keys(changed)).not.toContain('secret');
+    expect(await (await app.request(`/api/iris/webhooks/${endpoint.id}`, { key: project.key })).json()).toEqual(changed);
+    // null removes the description; the URL stays as it is now.
+    expect(await (await update(endpoint.id, { description: null })).json()).toMatchObject({ url: MOVED, description: null, eventTypes: ['budget.threshold_crossed'] });
+    expect(await (await update(endpoint.id, { description: 'moved', eventTypes: ['budget.threshold_crossed'] })).json()).toMatchObject({ url: MOVED, description: 'moved' });
+
+    // The same secret signs, the new URL receives, and the log has both deliveries.
+    receiver.sent.length = 0;
+    await sendTest(endpoint.id);
+    await app.services.background.drain();
+    const [request] = receiver.sent;
+    expect(request!.url).toBe(MOVED);
+    expect(new Webhook(endpoint.secret!).verify(request!.body, request!.headers)).toMatchObject({ type: 'webhook.test' });
+    expect((await deliveries(endpoint.id)).data.map((d) => d.status)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  it('checks a new URL with the SSRF rules, and changes nothing when it is refused', async () => {
+    const endpoint = await newEndpoint();
+    for (const url of ['https://intranet.example.com/hook', 'http://hooks.example.com/iris', 'https://127.0.0.1/hook', 'https://unknown.example.com/hook']) {
+      const res = await update(endpoint.id, { url });
+      expect(res.status, url).toBe(422);
+      expect(await res.json()).toMatchObject({ error: { code: 'webhook_url_refused', details: { path: 'url' } } });
+    }
+    expect(await (await app.request(`/api/iris/webhooks/${endpoint.id}`, { key: project.key })).json()).toMatchObject({ url: HOOK_URL });
+  });
+
+  it('refuses an empty change, unknown fields and bad values with 422, and answers a retry with the same Idempotency-Key from the first', async () => {
+    const endpoint = await newEndpoint();
+    for (const body of [{}, { projectId: project.id }, { secret: 'whsec_x' }, { eventTypes: [] }, { eventTypes: ['run.finished'] }, { eventTypes: ['budget.threshold_crossed', 'budget.threshold_crossed'] }, { description: '' }, { url: '' }, { url: 42 }]) {
+      const res = await update(endpoint.id, body);
+      expect(res.status, JSON.stringify(body)).toBe(422);
+    }
+    expect(await (await app.request(`/api/iris/webhooks/${endpoint.id}`, { key: project.key })).json()).toMatchObject({ url: HOOK_URL, description: null });
+    const key = crypto.randomUUID();
+    const first = await update(endpoint.id, { description: 'once' }, { headers: { 'idempotency-key': key } });
+    const again = await update(endpoint.id, { description: 'once' }, { headers: { 'idempotency-key': key } });
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await again.json()).toEqual(await first.json());
+    expect((await update(endpoint.id, { description: 'twice' }, { headers: { 'idempotency-key': key } })).status).toBe(422);
+  });
+
+  it('answers 404 for another project’s or an unknown endpoint and 409 for a disabled one, changing nothing', async () => {
+    const endpoint = await newEndpoint();
+    expect((await update(endpoint.id, { url: MOVED }, { key: other.key })).status).toBe(404);
+    expect((await update(crypto.randomUUID(), { url: MOVED })).status).toBe(404);
+    expect((await update('not-a-uuid', { url: MOVED })).status).toBe(422);
+    await app.request(`/api/iris/webhooks/${endpoint.id}`, { method: 'DELETE', key: project.key });
+    const res = await update(endpoint.id, { url: MOVED });
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ error: { code: 'webhook_disabled' } });
+    expect(await (await app.request(`/api/iris/webhooks/${endpoint.id}`, { key: project.key })).json()).toMatchObject({ url: HOOK_URL, disabledReason: 'deleted' });
+  });
+});
+
 describe('POST /api/iris/webhooks/{id}/rotate-secret', () => {
   const rotate = (id: string, json?: unknown, options: { key?: string; headers?: Record<string, string> } = {}) =>
     app.request(`/api/iris/webhooks/${id}/rotate-secret`, { method: 'POST', key: options.key ?? project.key, ...(json === undefined ? {} : { json }), headers: options.headers ?? {} });
@@ -361,10 +433,24 @@ describe('GET /api/cron/webhooks', () => {
     const res = await app.request('/api/cron/webhooks', { key: CRON_SECRET });
     expect(res.status).toBe(200);
     const report = (await res.json()) as Record<string, unknown>;
-    expect(report).toMatchObject({ outcome: 'complete', failed: 0, backlog: { due: 0 }, expiredEvents: 0 });
+    expect(report).toMatchObject({ outcome: 'complete', failed: 0, backlog: { due: 0 }, expiredEvents: 0, retiredSecrets: expect.any(Number) });
     expect(report.succeeded).toBeGreaterThanOrEqual(1);
     expect(receiver.sent.map((r) => r.headers['webhook-id'])).toContain(event!.event_id);
     expect((await deliveries(endpoint.id)).data[0]).toMatchObject({ eventType: 'budget.threshold_crossed', status: 'succeeded' });
+  });
+
+  it('clears a previous signing secret from its endpoint once the rotation overlap has ended', async () => {
+    const endpoint = await newEndpoint();
+    const rotated = await app.request(`/api/iris/webhooks/${endpoint.id}/rotate-secret`, { method: 'POST', key: project.key, json: { overlapSeconds: 60 } });
+    expect(rotated.status).toBe(200);
+    const kept = async () => (await app.db.query<{ kept: boolean }>('select previous_secret_ciphertext is not null as kept from webhook_endpoints where id = $1', [endpoint.id]))[0]!.kept;
+    const cron = async () => (await (await app.request('/api/cron/webhooks', { key: CRON_SECRET })).json()) as { retiredSecrets: number };
+    await cron();
+    expect(await kept()).toBe(true);
+    await app.db.query(`update webhook_endpoints set previous_secret_expires_at = now() - interval '1 second' where id = $1`, [endpoint.id]);
+    expect((await cron()).retiredSecrets).toBeGreaterThanOrEqual(1);
+    expect(await kept()).toBe(false);
+    expect((await cron()).retiredSecrets).toBe(0);
   });
 });
 

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { CreateWebhookBody, EmptyBody, ListWebhookDeliveriesQuery, ListWebhooksQuery, RotateWebhookSecretBody, WebhookParams } from '../../schemas/index.js';
+import {
+  CreateWebhookBody,
+  EmptyBody,
+  ListWebhookDeliveriesQuery,
+  ListWebhooksQuery,
+  RotateWebhookSecretBody,
+  UpdateWebhookBody,
+  WebhookParams,
+} from '../../schemas/index.js';
 import { WEBHOOK_EVENT_TYPES } from '../../webhooks/index.js';
 import type { OperationSpec } from '../operation.js';
 import { id, isoTime, page } from '../schemas.js';
@@ -59,6 +67,7 @@ export const WebhookDrainReport = z.strictObject({
   elapsedMs: z.number(),
   backlog: z.strictObject({ due: z.int(), waiting: z.int(), nextDueAt: isoTime.nullable() }),
   expiredEvents: z.int(),
+  retiredSecrets: z.int().meta({ description: 'Previous signing secrets whose rotation overlap had ended, cleared from their endpoints.' }),
 });
 
 const TAG = 'Webhooks';
@@ -101,6 +110,24 @@ export const webhooksOperations: OperationSpec[] = [
     params: WebhookParams,
     query: EmptyBody,
     responses: { 200: { description: 'The endpoint.', schema: WebhookEndpointView }, 404: NOT_FOUND },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/iris/webhooks/:id',
+    operationId: 'updateWebhook',
+    summary: "Change an endpoint's URL, event types or description",
+    description:
+      'Only the fields sent change (`description: null` removes it); at least one is required. The id, the signing secret and the delivery log stay. A new URL passes the same SSRF rules as a new endpoint (422 `webhook_url_refused`); pending deliveries and retries go to it. Events already queued are still delivered after their type is unsubscribed; new events follow the new types.',
+    tag: TAG,
+    auth: 'project',
+    params: WebhookParams,
+    body: UpdateWebhookBody,
+    idempotent: true,
+    responses: {
+      200: { description: 'The changed endpoint.', schema: WebhookEndpointView },
+      404: NOT_FOUND,
+      409: { description: 'The endpoint is disabled (`webhook_disabled`).' },
+    },
   },
   {
     method: 'DELETE',
