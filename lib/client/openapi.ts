@@ -532,7 +532,11 @@ export interface paths {
          */
         put: operations["movePromptLabel"];
         post?: never;
-        delete?: never;
+        /**
+         * Remove a label
+         * @description Frees one of the 20 labels a prompt may have; fetching by the label then answers 404 `label_not_found`. Recorded in the label's history like a move (`toVersion` null), with the optional `reason`; a PUT to `previousVersion` puts it back. `production` is only ever moved (409 `production_label_required`); `latest` is not a stored label.
+         */
+        delete: operations["removePromptLabel"];
         options?: never;
         head?: never;
         patch?: never;
@@ -11222,12 +11226,13 @@ export interface operations {
                     "application/json": {
                         name: string;
                         label: string;
-                        /** @description The version the label points at now. */
-                        version: number;
+                        /** @description The version the label points at now; null when it was removed (its history stays). */
+                        version: number | null;
                         /** @description Newest first. */
                         moves: {
                             fromVersion: number | null;
-                            toVersion: number;
+                            /** @description Null when this move removed the label. */
+                            toVersion: number | null;
                             movedBy: string | null;
                             reason: string | null;
                             /** Format: date-time */
@@ -11547,6 +11552,319 @@ export interface operations {
                 };
             };
             /** @description The production label would point at a deprecated version (`production_on_deprecated`). */
+            409: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The stored answer under this Idempotency-Key held a secret that can no longer be recovered. */
+            410: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is over the size limit (1 MiB), checked before parsing. */
+            413: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body was not sent as application/json. */
+            415: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The input breaks the schema (details lists each issue with its path), or the database refused a value. */
+            422: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rate limit is used up: the body names the budget; wait Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something went wrong on Iris's side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unreachable and nothing usable is cached, or the instance is starting: retry after Retry-After. */
+            503: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    removePromptLabel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first answer is replayed (Idempotent-Replayed: true) for 24 h. 8 to 255 characters of letters, digits and - _ . ~ : + / =, optionally quoted. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                name: string;
+                label: string;
+            };
+            cookie?: never;
+        };
+        /** @description Optional: an empty body, however it is framed, is accepted. */
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    projectId?: string;
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The removed label and the version it pointed at. */
+            200: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        label: string;
+                        version: null;
+                        /** @description The version the label pointed at; a PUT to it puts the label back. */
+                        previousVersion: number;
+                        /** @constant */
+                        removed: true;
+                        movedBy: string | null;
+                        /** Format: date-time */
+                        movedAt: string;
+                    };
+                };
+            };
+            /** @description Malformed JSON, invalid UTF-8, JSON nested deeper than 32 levels, an aborted body, or a malformed Idempotency-Key. */
+            400: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The credentials are missing, malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A projectId that is not the key's project, or X-Iris-Cache-Bypass without the admin token. */
+            403: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such prompt (`prompt_not_found`), label (`label_not_found`) or version (`version_not_found`) in this project. */
+            404: {
+                headers: {
+                    /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Authenticated answers are `private` (never `s-maxage`); writes and errors `no-store`. */
+                    "Cache-Control": string;
+                    Vary: components["headers"]["Vary"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The label is production, which may be moved but not removed (`production_label_required`). */
             409: {
                 headers: {
                     /** @description The request id: the caller's X-Request-Id when safe to echo, else a new UUID. Quote it when reporting a problem. */

@@ -20,6 +20,7 @@ export const EXPECTED_MIGRATIONS: readonly string[] = Object.freeze([
   '0011_secret_rotation.sql',
   '0012_webhook_secret_rotation.sql',
   '0013_webhook_endpoint_updates.sql',
+  '0014_prompt_label_removal.sql',
 ]);
 
 /** The migration that adds `iris_applied_migrations`, which the health check calls. */

@@ -72,6 +72,7 @@ const RPC_NAMES: Record<RpcName, true> = {
   get_prompt_version: true,
   list_prompt_versions: true,
   move_prompt_label: true,
+  remove_prompt_label: true,
   list_prompt_label_moves: true,
   set_prompt_version_status: true,
   list_experiments: true,

@@ -650,9 +650,21 @@ export interface RpcMap {
       moved_at: Timestamp | null;
     };
   };
+  /** Removes a label (not production) and records the removal as a move to no version (0014). */
+  remove_prompt_label: {
+    args: { p_project_id: Uuid; p_name: string; p_label: string; p_actor: string; p_reason: string | null };
+    row: {
+      outcome: 'removed' | 'prompt_not_found' | 'label_not_found' | 'production_label';
+      label: string;
+      previous_version: number | null;
+      moved_by: string | null;
+      moved_at: Timestamp | null;
+    };
+  };
+  /** A label's moves, newest first; `to_version` is null for a removal (0014). */
   list_prompt_label_moves: {
     args: { p_project_id: Uuid; p_name: string; p_label: string; p_limit: number };
-    row: { label: string; from_version: number | null; to_version: number; moved_by: string | null; reason: string | null; moved_at: Timestamp };
+    row: { label: string; from_version: number | null; to_version: number | null; moved_by: string | null; reason: string | null; moved_at: Timestamp };
   };
   set_prompt_version_status: {
     args: { p_project_id: Uuid; p_name: string; p_version: number; p_status: PromptStatus };
@@ -766,6 +778,7 @@ export type IdempotentRpc =
   | 'create_prompt'
   | 'create_prompt_version'
   | 'move_prompt_label'
+  | 'remove_prompt_label'
   | 'set_prompt_version_status'
   | 'create_experiment'
   | 'update_experiment';

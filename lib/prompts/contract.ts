@@ -100,6 +100,54 @@ export function runPromptsContract(name: string, makeDb: () => Promise<Db>): voi
       expect(outcomes[20]).toBe('too_many_labels');
     });
 
+    it('removes a label with a recorded move to no version, frees its place, and never removes production', async () => {
+      const projectId = await newProject();
+      await createPrompt(projectId, 'removable', { p_labels: ['production', 'staging'] });
+      await addVersion(projectId, 'removable');
+      const remove = (label: string, project = projectId, prompt = 'removable') =>
+        suite.db.rpc('remove_prompt_label', { p_project_id: project, p_name: prompt, p_label: label, p_actor: 'key:remover', p_reason: 'retired' });
+      const move = (label: string, v: number) =>
+        suite.db.rpc('move_prompt_label', { p_project_id: projectId, p_name: 'removable', p_label: label, p_version: v, p_actor: 'key:x', p_reason: null });
+      await move('staging', 2);
+
+      const [removed] = await remove('staging');
+      expect(removed).toMatchObject({ outcome: 'removed', label: 'staging', previous_version: 2, moved_by: 'key:remover', moved_at: expect.anything() });
+      const fetched = await suite.db.rpc('get_prompt_version', { p_project_id: projectId, p_name: 'removable', p_label: 'staging', p_version: null });
+      expect(fetched[0]?.outcome).toBe('label_not_found');
+      const history = await suite.db.rpc('list_prompt_label_moves', { p_project_id: projectId, p_name: 'removable', p_label: 'staging', p_limit: 10 });
+      expect(history.map((m) => [m.from_version, m.to_version, m.moved_by, m.reason])).toEqual([
+        [2, null, 'key:remover', 'retired'],
+        [1, 2, 'key:x', null],
+        [null, 1, 'key:contract', 'new version'],
+      ]);
+      expect((await suite.db.rpc('list_prompts', { p_project_id: projectId }))[0]!.labels).toEqual({ production: 1 });
+
+      // Gone once: a second removal finds nothing, and records nothing.
+      expect((await remove('staging'))[0]!.outcome).toBe('label_not_found');
+      expect(await suite.db.rpc('list_prompt_label_moves', { p_project_id: projectId, p_name: 'removable', p_label: 'staging', p_limit: 10 })).toHaveLength(3);
+      // Production stays; another project, an unknown prompt or label change nothing.
+      expect((await remove('production'))[0]!.outcome).toBe('production_label');
+      expect((await remove('production', await newProject()))[0]!.outcome).toBe('production_label');
+      expect((await remove('staging', await newProject()))[0]!.outcome).toBe('prompt_not_found');
+      expect((await remove('nope', projectId, 'no-such-prompt'))[0]!.outcome).toBe('prompt_not_found');
+      expect((await remove('never-there'))[0]!.outcome).toBe('label_not_found');
+      const [resolved] = await suite.db.rpc('get_prompt_version', { p_project_id: projectId, p_name: 'removable', p_label: null, p_version: null });
+      expect(resolved).toMatchObject({ outcome: 'found', version: 1, labels: ['production'] });
+      // Putting it back is a move, from nothing.
+      expect((await move('staging', 1))[0]).toMatchObject({ outcome: 'moved', previous_version: null });
+    });
+
+    it('frees a place under the 20-label cap when a label is removed', async () => {
+      const projectId = await newProject();
+      await createPrompt(projectId, 'full');
+      const move = (label: string) =>
+        suite.db.rpc('move_prompt_label', { p_project_id: projectId, p_name: 'full', p_label: label, p_version: 1, p_actor: 'k', p_reason: null });
+      for (let i = 0; i < 20; i++) expect((await move(`l${i}`))[0]!.outcome).toBe('moved');
+      expect((await move('one-more'))[0]!.outcome).toBe('too_many_labels');
+      await suite.db.rpc('remove_prompt_label', { p_project_id: projectId, p_name: 'full', p_label: 'l7', p_actor: 'k', p_reason: null });
+      expect((await move('one-more'))[0]!.outcome).toBe('moved');
+    });
+
     it('runs each prompt and experiment write under write_once: a replay stores nothing twice', async () => {
       const projectId = await newProject();
       const call = () =>

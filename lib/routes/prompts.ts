@@ -1,6 +1,6 @@
 import type { PromptOutcomeRow, PromptVersionRow } from '../db/types.js';
 import { conflict, HttpError, notFound } from '../errors.js';
-import { defineRoute, inputParser, json, parseBody, parseParams, parseQuery, type MaybePromise, type RouteContext } from '../http/index.js';
+import { defineRoute, inputParser, json, parseBody, parseOptionalBody, parseParams, parseQuery, type MaybePromise, type RouteContext } from '../http/index.js';
 import { bodyVariables, DEFAULT_LABEL, renderMessages, renderTemplate, runTag, type PromptMessage } from '../prompts/index.js';
 import {
   CreatePromptBody,
@@ -12,6 +12,7 @@ import {
   PromptLabelParams,
   PromptParams,
   PromptVersionParams,
+  RemoveLabelBody,
   RenderPromptBody,
   UpdatePromptVersionBody,
   type CreatePromptVersion,
@@ -77,7 +78,16 @@ export function promptRefusal(outcome: string, name: string, detail: { label?: s
         'The production label may not point at a deprecated version; move production first, or pick a version that is not deprecated.',
       );
     case 'too_many_labels':
-      return new HttpError(422, 'too_many_labels', 'A prompt has at most 20 labels; move an existing one instead.');
+      return new HttpError(
+        422,
+        'too_many_labels',
+        'A prompt has at most 20 labels; move an existing one or remove one (DELETE /api/iris/prompts/{name}/labels/{label}).',
+      );
+    case 'production_label':
+      return conflict(
+        'production_label_required',
+        'The production label is fetched by default and is only ever moved, never removed: move it with PUT instead.',
+      );
     default:
       return new HttpError(500, 'internal_error', `Unexpected outcome ${outcome}.`);
   }
@@ -247,8 +257,9 @@ export const promptVersionRoute = defineRoute({
 });
 
 /**
- * GET|PUT /api/iris/prompts/{name}/labels/{label}: a label's history of moves;
- * move it (one atomic, recorded write: a rollback is a move back).
+ * GET|PUT|DELETE /api/iris/prompts/{name}/labels/{label}: a label's history of
+ * moves; move it (one atomic, recorded write: a rollback is a move back);
+ * remove it (recorded too; production is only ever moved).
  */
 export const promptLabelRoute = defineRoute({
   path: '/api/iris/prompts/:name/labels/:label',
@@ -265,6 +276,7 @@ export const promptLabelRoute = defineRoute({
         return {
           name,
           label,
+          // Null after a removal: the history stays readable.
           version: moves[0]!.to_version,
           moves: moves.map((m) => ({
             fromVersion: m.from_version,
@@ -296,6 +308,27 @@ export const promptLabelRoute = defineRoute({
         moved: row.outcome === 'moved',
         movedBy: row.moved_by,
         movedAt: row.moved_at === null ? null : new Date(row.moved_at).toISOString(),
+      });
+    },
+    DELETE: async (c) => {
+      const { name, label } = parseParams(c, PromptLabelParams);
+      const body = await parseOptionalBody(c, RemoveLabelBody);
+      const { rows } = await runWrite(c, {
+        rpc: 'remove_prompt_label',
+        args: { p_project_id: c.get('project').id, p_name: name, p_label: label, p_actor: actorOf(c), p_reason: body?.reason ?? null },
+        body,
+      });
+      const row = rows[0];
+      if (!row || row.outcome !== 'removed') throw promptRefusal(row?.outcome ?? 'prompt_not_found', name, { label });
+      await changed(c);
+      return json(c, {
+        name,
+        label,
+        version: null,
+        previousVersion: row.previous_version,
+        removed: true,
+        movedBy: row.moved_by,
+        movedAt: new Date(row.moved_at!).toISOString(),
       });
     },
   },

@@ -77,6 +77,9 @@ export const ListPromptsQuery = z.strictObject({ ...projectIdAssertion });
 /** PUT /api/iris/prompts/{name}/labels/{label}: the version the label points at from now on. */
 export const MoveLabelBody = z.strictObject({ ...projectIdAssertion, version: z.int().min(1).max(1_000_000), reason: text(500, 1).optional() });
 
+/** DELETE /api/iris/prompts/{name}/labels/{label}: why, for the label's history (optional). */
+export const RemoveLabelBody = z.strictObject({ ...projectIdAssertion, reason: text(500, 1).optional() });
+
 /** GET /api/iris/prompts/{name}/labels/{label}: the label's moves. */
 export const LabelHistoryQuery = z.strictObject({ ...projectIdAssertion, limit: z.coerce.number().int().min(1).max(500).default(50) });
 

@@ -168,6 +168,11 @@ describe('seedDemo', () => {
       [1, 2],
       [null, 1],
     ]);
+    const canary = await db.rpc('list_prompt_label_moves', { p_project_id: demoProject, p_name: DEMO_PROMPT, p_label: 'canary', p_limit: 10 });
+    expect(canary.map((m) => [m.from_version, m.to_version, m.reason])).toEqual([
+      [1, null, 'v1 deprecated'],
+      [null, 1, 'new version'],
+    ]);
     const [experiment] = await db.rpc('get_experiment', { p_project_id: demoProject, p_key: DEMO_EXPERIMENT });
     expect(experiment).toMatchObject({ status: 'running' });
     const sums = await db.rpc('experiment_results', { p_project_id: demoProject, p_key: DEMO_EXPERIMENT });

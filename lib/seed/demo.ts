@@ -352,7 +352,7 @@ async function seedPrompts(db: SqlDb, projectId: string, startedAt: string): Pro
     p_variables: ['product', 'ticket'],
     p_commit_message: 'First version',
     p_status: 'active',
-    p_labels: ['production'],
+    p_labels: ['production', 'canary'],
   });
   for (const [extra, status, labels, message, variables] of [
     ['', 'active', ['production'], 'Chat messages, fixed answer set', ['product', 'ticket']],
@@ -373,6 +373,8 @@ async function seedPrompts(db: SqlDb, projectId: string, startedAt: string): Pro
     });
   }
   await db.rpc('set_prompt_version_status', { p_project_id: projectId, p_name: DEMO_PROMPT, p_version: 1, p_status: 'deprecated' });
+  // A label that served its purpose: removed, its history kept (GET .../labels/canary shows it).
+  await db.rpc('remove_prompt_label', { p_project_id: projectId, p_name: DEMO_PROMPT, p_label: 'canary', p_actor: base.p_actor, p_reason: 'v1 deprecated' });
   await db.rpc('create_experiment', {
     p_project_id: projectId,
     p_key: DEMO_EXPERIMENT,

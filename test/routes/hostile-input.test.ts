@@ -74,7 +74,7 @@ const hostileValue = fc.oneof(
 type Field = { name: string; kind: 'string' | 'id' | 'number' | 'int' | 'enum' | 'bool' | 'object' | 'list' };
 interface WriteSpec {
   /** @default 'POST' */
-  method?: 'PUT' | 'PATCH';
+  method?: 'PUT' | 'PATCH' | 'DELETE';
   /** A getter where the path names something beforeAll creates. */
   path: string;
   valid: () => Record<string, unknown>;
@@ -186,6 +186,13 @@ const WRITES: WriteSpec[] = [
       { name: 'name', kind: 'id' },
       { name: 'template', kind: 'string' },
     ],
+  },
+  {
+    // A label of a prompt the fuzz project does not have: a body that passes validation is a 404, never a write.
+    method: 'DELETE',
+    path: '/api/iris/prompts/fuzz-ghost/labels/staging',
+    valid: () => ({ reason: 'retired' }),
+    fields: [{ name: 'reason', kind: 'string' }],
   },
   {
     // A prompt the fuzz project does not have: a body that passes validation is a 404, never a write.

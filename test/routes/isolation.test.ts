@@ -71,8 +71,8 @@ async function seed(p: TestProject, tag: 'a' | 'b') {
   budgets[tag] = ((await budget.json()) as { id: string }).id;
   // A prompt of its own, and one named alike in both projects with different content.
   const secret = tag === 'b' ? 'b-secret-prompt' : 'a-prompt';
-  expect((await send('/api/iris/prompts', { name: secret, template: `${tag === 'b' ? 'B secret template' : 'A template'} {{x}}`, labels: ['production'] })).status).toBe(201);
-  expect((await send('/api/iris/prompts', { name: 'shared', template: `${tag === 'b' ? 'B secret template' : 'A template'} {{x}}`, labels: ['production'] })).status).toBe(201);
+  expect((await send('/api/iris/prompts', { name: secret, template: `${tag === 'b' ? 'B secret template' : 'A template'} {{x}}`, labels: ['production', 'staging'] })).status).toBe(201);
+  expect((await send('/api/iris/prompts', { name: 'shared', template: `${tag === 'b' ? 'B secret template' : 'A template'} {{x}}`, labels: ['production', 'staging'] })).status).toBe(201);
   // An experiment of the same key in both projects, over each project's own prompt.
   const variants = [
     { name: 'control', weight: 1, prompt: { name: 'shared', version: 1 } },
@@ -99,6 +99,7 @@ async function footprint(projectId: string) {
        (select coalesce(sum(amount_usd), 0) from budgets where project_id = $1)::float8 as budget_amounts,
        (select count(*) from prompt_versions v join prompts p on p.id = v.prompt_id where p.project_id = $1)::int as prompt_versions,
        (select count(*) from prompt_label_moves m join prompts p on p.id = m.prompt_id where p.project_id = $1)::int as label_moves,
+       (select count(*) from prompt_labels l join prompts p on p.id = l.prompt_id where p.project_id = $1)::int as labels,
        (select count(*) from prompt_versions v join prompts p on p.id = v.prompt_id where p.project_id = $1 and v.status <> 'draft')::int as statuses,
        (select count(*) + count(nullif(updated_at, created_at)) from experiments where project_id = $1)::int as experiments`,
     [projectId],
@@ -300,7 +301,7 @@ describe('tenant isolation', () => {
 });
 
 describe('tenant isolation of prompts', () => {
-  it('never lets A read, render, version, relabel or deprecate B’s prompt, however A names it', async () => {
+  it('never lets A read, render, version, relabel, unlabel or deprecate B’s prompt, however A names it', async () => {
     const before = await footprint(b.id);
     const attempts: [string, string, unknown][] = [
       ['GET', '/api/iris/prompts/b-secret-prompt', undefined],
@@ -310,6 +311,8 @@ describe('tenant isolation of prompts', () => {
       ['POST', '/api/iris/prompts/b-secret-prompt/render', { variables: { x: 1 } }],
       ['POST', '/api/iris/prompts/b-secret-prompt/versions', { template: 'hijack' }],
       ['PUT', '/api/iris/prompts/b-secret-prompt/labels/production', { version: 1 }],
+      ['DELETE', '/api/iris/prompts/b-secret-prompt/labels/staging', undefined],
+      ['DELETE', '/api/iris/prompts/b-secret-prompt/labels/staging', { reason: 'hijack' }],
       ['PATCH', '/api/iris/prompts/b-secret-prompt/versions/1', { status: 'deprecated' }],
     ];
     for (const [method, path, json] of attempts) {
@@ -327,9 +330,14 @@ describe('tenant isolation of prompts', () => {
     expect((await app.request('/api/iris/prompts/shared/labels/production', { method: 'PUT', key: a.key, json: { version: 2 } })).status).toBe(200);
     const fromB = (await (await app.request('/api/iris/prompts/shared', { key: b.key })).json()) as { version: number; template: string };
     expect(fromB).toMatchObject({ version: 1, template: 'B secret template {{x}}' });
+    // A removes its own staging label; B's stays where it was.
+    expect((await app.request('/api/iris/prompts/shared/labels/staging', { method: 'DELETE', key: a.key })).status).toBe(200);
+    expect((await app.request('/api/iris/prompts/shared?label=staging', { key: a.key })).status).toBe(404);
+    expect(await (await app.request('/api/iris/prompts/shared?label=staging', { key: b.key })).json()).toMatchObject({ version: 1, template: 'B secret template {{x}}' });
     expect(await footprint(b.id)).toEqual(before);
     const claims: [string, string, unknown][] = [
       ['PUT', '/api/iris/prompts/shared/labels/production', { projectId: b.id, version: 1 }],
+      ['DELETE', '/api/iris/prompts/shared/labels/production', { projectId: b.id }],
       ['POST', '/api/iris/prompts', { projectId: b.id, name: 'x', template: 'y' }],
       ['POST', '/api/iris/prompts/shared/versions', { projectId: b.id, template: 'y' }],
       ['POST', '/api/iris/prompts/shared/render', { projectId: b.id, variables: { x: 1 } }],

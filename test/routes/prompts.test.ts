@@ -218,6 +218,84 @@ describe('PUT /api/iris/prompts/{name}/labels/{label}', () => {
   });
 });
 
+describe('DELETE /api/iris/prompts/{name}/labels/{label}', () => {
+  const remove = (path: string, json?: unknown, project = p, headers: Record<string, string> = {}) =>
+    app.request(path, { method: 'DELETE', key: project.key, ...(json === undefined ? {} : { json }), headers });
+
+  it('removes a label, so a fetch by it is a 404 at once, keeps its history with the removal, and puts it back with a move', async () => {
+    await createTriage('pruned');
+    await post('/api/iris/prompts/pruned/versions', { template: 'canary {{team}} {{ticket}}', status: 'testing', labels: ['canary'] });
+    // Cached first, so the removal has to reach the copy.
+    expect((await body(await get('/api/iris/prompts/pruned?label=canary'))).version).toBe(2);
+    const res = await remove('/api/iris/prompts/pruned/labels/canary', { reason: 'canary over' });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.json()).toEqual({
+      name: 'pruned',
+      label: 'canary',
+      version: null,
+      previousVersion: 2,
+      removed: true,
+      movedBy: `key:${p.keyId}`,
+      movedAt: expect.any(String),
+    });
+    const gone = await get('/api/iris/prompts/pruned?label=canary');
+    expect(gone.status).toBe(404);
+    expect(await gone.json()).toMatchObject({ error: { code: 'label_not_found' } });
+    expect((await body(await get('/api/iris/prompts/pruned'))).labels).toEqual(['production']);
+    const history = await body<{ version: number | null; moves: { fromVersion: number | null; toVersion: number | null; reason: string | null }[] }>(
+      await get('/api/iris/prompts/pruned/labels/canary'),
+    );
+    expect(history.version).toBeNull();
+    expect(history.moves.map((m) => [m.fromVersion, m.toVersion, m.reason])).toEqual([
+      [2, null, 'canary over'],
+      [null, 2, 'new version'],
+    ]);
+    // Back with a move to the version it left.
+    expect(await body(await put('/api/iris/prompts/pruned/labels/canary', { version: 2 }))).toMatchObject({ version: 2, previousVersion: null, moved: true });
+    expect((await body(await get('/api/iris/prompts/pruned?label=canary'))).version).toBe(2);
+  });
+
+  it('never removes production, answers 404 for an unknown label or prompt and another project’s, and changes nothing', async () => {
+    await createTriage('kept');
+    const before = await rowCounts(app.db);
+    const production = await remove('/api/iris/prompts/kept/labels/production');
+    expect(production.status).toBe(409);
+    expect(await production.json()).toMatchObject({ error: { code: 'production_label_required' } });
+    for (const path of ['/api/iris/prompts/kept/labels/never-there', '/api/iris/prompts/no-such-prompt/labels/staging']) {
+      const res = await remove(path);
+      expect(res.status, path).toBe(404);
+    }
+    const other = await app.createProject('Prompts, other');
+    expect((await remove('/api/iris/prompts/kept/labels/production', undefined, other)).status).toBe(409);
+    await put('/api/iris/prompts/kept/labels/staging', { version: 1 });
+    const after = await rowCounts(app.db);
+    expect((await remove('/api/iris/prompts/kept/labels/staging', undefined, other)).status).toBe(404);
+    for (const [path, json] of [
+      ['/api/iris/prompts/kept/labels/latest', undefined],
+      ['/api/iris/prompts/kept/labels/Bad%20Label', undefined],
+      ['/api/iris/prompts/kept/labels/staging', { reason: '' }],
+      ['/api/iris/prompts/kept/labels/staging', { why: 'x' }],
+    ] as const) {
+      expect((await remove(path, json)).status, `${path} ${JSON.stringify(json)}`).toBe(422);
+    }
+    expect(await rowCounts(app.db)).toEqual(after);
+    expect(after).not.toEqual(before);
+    expect((await body(await get('/api/iris/prompts/kept?label=staging'))).version).toBe(1);
+  });
+
+  it('answers a retry with the same Idempotency-Key from the first removal, and a second removal with 404', async () => {
+    await createTriage('unlabelled-twice');
+    await put('/api/iris/prompts/unlabelled-twice/labels/staging', { version: 1 });
+    const headers = { 'idempotency-key': crypto.randomUUID() };
+    const first = await remove('/api/iris/prompts/unlabelled-twice/labels/staging', undefined, p, headers);
+    const again = await remove('/api/iris/prompts/unlabelled-twice/labels/staging', undefined, p, headers);
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await again.json()).toEqual(await first.json());
+    expect((await remove('/api/iris/prompts/unlabelled-twice/labels/staging')).status).toBe(404);
+  });
+});
+
 describe('POST /api/iris/prompts/{name}/render', () => {
   it('substitutes the variables of the production version', async () => {
     await createTriage('render');

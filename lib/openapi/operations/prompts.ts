@@ -8,6 +8,7 @@ import {
   ListPromptsQuery,
   MoveLabelBody,
   PromptLabelParams,
+  RemoveLabelBody,
   PromptParams,
   PromptVersionParams,
   RenderPromptBody,
@@ -54,7 +55,7 @@ export const PromptVersionList = z.strictObject({ name: z.string(), data: z.arra
 
 export const LabelMove = z.strictObject({
   fromVersion: z.int().nullable(),
-  toVersion: z.int(),
+  toVersion: z.int().nullable().meta({ description: 'Null when this move removed the label.' }),
   movedBy: z.string().nullable(),
   reason: z.string().nullable(),
   movedAt: isoTime,
@@ -63,8 +64,18 @@ export const LabelMove = z.strictObject({
 export const LabelHistory = z.strictObject({
   name: z.string(),
   label: z.string(),
-  version: z.int().meta({ description: 'The version the label points at now.' }),
+  version: z.int().nullable().meta({ description: 'The version the label points at now; null when it was removed (its history stays).' }),
   moves: z.array(LabelMove).meta({ description: 'Newest first.' }),
+});
+
+export const LabelRemoval = z.strictObject({
+  name: z.string(),
+  label: z.string(),
+  version: z.null(),
+  previousVersion: z.int().meta({ description: 'The version the label pointed at; a PUT to it puts the label back.' }),
+  removed: z.literal(true),
+  movedBy: z.string().nullable(),
+  movedAt: isoTime,
 });
 
 export const LabelMoveResult = z.strictObject({
@@ -203,6 +214,25 @@ export const promptsOperations: OperationSpec[] = [
     body: MoveLabelBody,
     idempotent: true,
     responses: { 200: { description: 'Where the label points now.', schema: LabelMoveResult }, 404: NOT_FOUND, 409: PRODUCTION_ON_DEPRECATED },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/iris/prompts/:name/labels/:label',
+    operationId: 'removePromptLabel',
+    summary: 'Remove a label',
+    description:
+      "Frees one of the 20 labels a prompt may have; fetching by the label then answers 404 `label_not_found`. Recorded in the label's history like a move (`toVersion` null), with the optional `reason`; a PUT to `previousVersion` puts it back. `production` is only ever moved (409 `production_label_required`); `latest` is not a stored label.",
+    tag: TAG,
+    auth: 'project',
+    params: PromptLabelParams,
+    body: RemoveLabelBody,
+    bodyOptional: true,
+    idempotent: true,
+    responses: {
+      200: { description: 'The removed label and the version it pointed at.', schema: LabelRemoval },
+      404: NOT_FOUND,
+      409: { description: 'The label is production, which may be moved but not removed (`production_label_required`).' },
+    },
   },
   {
     method: 'POST',
